@@ -1,0 +1,45 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+demo: $(VENV)/.installed
+	$(FLASK) demo
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. Browser tests run when
+# Chromium is installed (TABBY_REQUIRE_BROWSER=1 turns a missing browser into a failure).
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --db=sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(BIN)/python -m pytest --db=postgresql; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

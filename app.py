@@ -1,0 +1,217 @@
+"""Tabby: pay-after tabs. `create_app` builds the web app; nothing here touches the
+schema (that is `flask db upgrade`) or seeds data (that is `flask demo`)."""
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, has_request_context, jsonify, render_template, request
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, secret_key_from_instance
+from extensions import csrf, db, login_manager, migrate
+from money import format_money, format_plain
+from services import Refused
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    register_config(app, config)
+    register_extensions(app)
+    register_database(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    app.config.from_mapping(Config(app.instance_path).as_dict())
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = "Please log in to see the counter."
+    login_manager.session_protection = "strong"
+
+
+def register_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Take transaction control away from pysqlite (whose SAVEPOINT handling
+        # would commit early) and make the file safe for several gunicorn workers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        # A write transaction takes the write lock up front, so it waits its turn
+        # (busy_timeout) instead of failing when its read snapshot goes stale.
+        # Page views and polls read without blocking anyone.
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints import customer, health, staff
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(customer.bp)
+    app.register_blueprint(staff.bp)
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" or request.path.endswith("/live")
+
+
+def error_response(message: str, status: int, title: str | None = None):
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", message=message, title=title, status=status), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        return error_response(error.message, error.status_code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return error_response(
+            "This page was open too long or came from somewhere else. "
+            "Go back, reload the page and try again.",
+            400,
+            "Please reload",
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        app.logger.error("database unavailable: %s", error)
+        db.session.rollback()
+        return error_response("We can't reach our records right now. Try again shortly.", 503)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            404: "There is nothing here. Check the link or scan the code again.",
+            405: "That action isn't possible here.",
+            413: "That was more than we accept in one go.",
+        }
+        message = messages.get(error.code, error.description)
+        response = error_response(message, error.code or 500, error.name)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+
+def local_time(value: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def age(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    minutes = int((datetime.now(UTC) - value).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def register_template_helpers(app: Flask) -> None:
+    from models.tab import LINE_LABELS
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["age"] = age
+    app.jinja_env.globals.update(
+        format_money=format_money,
+        format_plain=format_plain,
+        line_label=LINE_LABELS.get,
+    )
+
+    @app.context_processor
+    def poll_interval():
+        return {"poll_interval_ms": app.config["POLL_INTERVAL_MS"]}
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def harden(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if response.mimetype == "text/html" or response.mimetype == "application/json":
+            # Bills and tabs are personal; never let a shared cache keep them.
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from cli import demo_command, shop_cli, staff_cli
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(shop_cli)
+    app.cli.add_command(staff_cli)
+
+
+def check_database() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        db.session.rollback()
+        return False

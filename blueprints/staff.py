@@ -1,0 +1,325 @@
+"""Behind the counter: the live queue, tabs, counter orders and taking payment.
+
+Every lookup is by id *and* the logged-in member's shop, so another shop's rows are
+simply not found.
+"""
+
+import io
+from urllib.parse import urlsplit
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from extensions import db, login_manager
+from forms import (
+    EmptyForm,
+    LineStatusForm,
+    LoginForm,
+    OrderForm,
+    PaymentForm,
+    StaffOpenTabForm,
+    VoidLineForm,
+    first_error,
+)
+from models import Shop, StaffMember, Tab, TabLine, TokenCard
+from models.tab import LINE_VOID
+from money import AmountError, format_plain, parse_amount
+from services import Refused, unit_of_work
+from services import tabs as tab_service
+from services.counter import counter_view, menu_items, personal_cards
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@login_manager.user_loader
+def load_member(member_id: str) -> StaffMember | None:
+    try:
+        member = db.session.get(StaffMember, int(member_id))
+    except ValueError:
+        return None
+    # A deactivated member is logged out on their very next request.
+    return member if member is not None and member.active else None
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def safe_next(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc and target.startswith("/staff"):
+        return target
+    return default
+
+
+def done(message: str, default: str):
+    """Answer a staff action: JSON for the page's own fetch, else back where it came from."""
+    if wants_json():
+        return jsonify(ok=True, message=message)
+    flash(message, "success")
+    return redirect(safe_next(default), code=303)
+
+
+def shop_tab(tab_id: int) -> Tab:
+    tab = db.session.execute(
+        select(Tab)
+        .where(Tab.id == tab_id, Tab.shop_id == current_user.shop_id)
+        .options(selectinload(Tab.lines), selectinload(Tab.payments))
+    ).scalar_one_or_none()
+    if tab is None:
+        abort(404)
+    return tab
+
+
+def shop_line(line_id: int) -> TabLine:
+    line = db.session.execute(
+        select(TabLine).where(TabLine.id == line_id, TabLine.shop_id == current_user.shop_id)
+    ).scalar_one_or_none()
+    if line is None:
+        abort(404)
+    return line
+
+
+def shop_card(card_id) -> TokenCard:
+    try:
+        card_id = int(card_id)
+    except (TypeError, ValueError):
+        abort(404)
+    card = db.session.execute(
+        select(TokenCard).where(TokenCard.id == card_id, TokenCard.shop_id == current_user.shop_id)
+    ).scalar_one_or_none()
+    if card is None:
+        abort(404)
+    return card
+
+
+def validated(form):
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    return form
+
+
+# -- signing in ----------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(".counter"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        member = db.session.execute(
+            select(StaffMember).where(func.lower(StaffMember.email) == email)
+        ).scalar_one_or_none()
+        if member and member.active and member.check_password(form.password.data):
+            login_user(member)
+            return redirect(safe_next(url_for(".counter")), code=303)
+        error = "That email and password don't match an active login."
+    elif request.method == "POST":
+        error = first_error(form)
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("Logged out.", "success")
+    return redirect(url_for(".login"), code=303)
+
+
+# -- the counter ---------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def counter():
+    shop = current_user.shop
+    return render_template(
+        "staff/counter.html",
+        shop=shop,
+        view=counter_view(shop.id),
+        form=EmptyForm(),
+        version=shop.live_version,
+    )
+
+
+@bp.get("/live")
+@login_required
+def counter_live():
+    """Polled by the counter screen; 304 while nothing in the shop has changed."""
+    version = db.session.execute(
+        select(Shop.live_version).where(Shop.id == current_user.shop_id)
+    ).scalar_one()
+    etag = f"counter-{current_user.shop_id}-{version}-{current_user.id}"
+    if request.if_none_match.contains_weak(etag):
+        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+    shop = current_user.shop
+    view = counter_view(shop.id)
+    response = jsonify(
+        version=version,
+        queue_ids=[line.id for line in view.queue],
+        waiting_ids=[tab.id for tab in view.waiting_to_pay],
+        html=render_template("staff/_counter_body.html", shop=shop, view=view, form=EmptyForm()),
+    )
+    response.set_etag(etag, weak=True)
+    return response
+
+
+@bp.post("/lines/<int:line_id>/status")
+@login_required
+def move_line(line_id: int):
+    line = shop_line(line_id)
+    form = validated(LineStatusForm())
+    if form.status.data == LINE_VOID:
+        raise Refused("Use Void, with a reason, to remove a line.")
+    with unit_of_work():
+        tab_service.move_line(line, form.status.data, current_user)
+    return done(f"{line.name}: {line.status}.", url_for(".counter"))
+
+
+@bp.post("/lines/<int:line_id>/void")
+@login_required
+def void_line(line_id: int):
+    line = shop_line(line_id)
+    form = validated(VoidLineForm())
+    with unit_of_work():
+        tab_service.move_line(line, LINE_VOID, current_user, form.reason.data)
+    return done(f"{line.name} voided.", url_for(".tab", tab_id=line.tab_id))
+
+
+# -- tabs ----------------------------------------------------------------------------
+
+
+@bp.get("/tabs/<int:tab_id>")
+@login_required
+def tab(tab_id: int):
+    tab = shop_tab(tab_id)
+    return render_tab(tab)
+
+
+def render_tab(tab: Tab, *, error: str | None = None, payment_form=None, order_form=None):
+    shop = current_user.shop
+    payment_form = payment_form or PaymentForm(
+        formdata=None, amount=format_amount(tab), method="cash"
+    )
+    return (
+        render_template(
+            "staff/tab.html",
+            shop=shop,
+            tab=tab,
+            items=menu_items(shop.id),
+            order_form=order_form or OrderForm(formdata=None),
+            payment_form=payment_form,
+            void_form=VoidLineForm(formdata=None),
+            form=EmptyForm(),
+            error=error,
+        ),
+        400 if error else 200,
+    )
+
+
+def format_amount(tab: Tab) -> str:
+    return format_plain(tab.total, tab.currency)
+
+
+@bp.post("/tabs/<int:tab_id>/order")
+@login_required
+def order(tab_id: int):
+    tab = shop_tab(tab_id)
+    form = validated(OrderForm())
+    with unit_of_work():
+        line = tab_service.add_line(
+            tab,
+            form.item_id.data,
+            form.quantity.data,
+            form.note.data,
+            request_key=form.request_key.data,
+            staff=current_user,
+        )
+    return done(f"Added {line.quantity} × {line.name}.", url_for(".tab", tab_id=tab_id))
+
+
+@bp.post("/tabs/<int:tab_id>/payment")
+@login_required
+def payment(tab_id: int):
+    tab = shop_tab(tab_id)
+    form = validated(PaymentForm())
+    try:
+        amount = parse_amount(form.amount.data, tab.currency)
+        tip = parse_amount(form.tip.data, tab.currency, allow_blank=True)
+    except AmountError as problem:
+        raise Refused(str(problem)) from None
+    with unit_of_work():
+        payment = tab_service.record_payment(tab, current_user, form.method.data, amount, tip)
+    return done(
+        f"Paid: {tab.display_name}, {payment.method}.",
+        url_for(".counter"),
+    )
+
+
+@bp.post("/tabs/<int:tab_id>/close")
+@login_required
+def close(tab_id: int):
+    tab = shop_tab(tab_id)
+    with unit_of_work():
+        tab_service.close_empty_tab(tab, current_user)
+    return done(f"Closed {tab.display_name}.", url_for(".counter"))
+
+
+@bp.route("/tabs/new", methods=["GET", "POST"])
+@login_required
+def new_tab():
+    shop = current_user.shop
+    if request.method == "POST":
+        form = validated(StaffOpenTabForm())
+        card = shop_card(form.card_id.data) if form.card_id.data else None
+        with unit_of_work():
+            tab = tab_service.staff_open_tab(shop, current_user, card, form.customer_name.data)
+        flash(f"Opened a tab for {tab.display_name}.", "success")
+        return redirect(url_for(".tab", tab_id=tab.id), code=303)
+    cards = [(c, t) for c, t in personal_cards(shop.id) if c.is_personal]
+    return render_template("staff/new_tab.html", shop=shop, cards=cards, form=StaffOpenTabForm())
+
+
+# -- cards ---------------------------------------------------------------------------
+
+
+@bp.get("/cards")
+@login_required
+def cards():
+    shop = current_user.shop
+    return render_template("staff/cards.html", shop=shop, cards=personal_cards(shop.id))
+
+
+@bp.get("/cards/<int:card_id>/qr.svg")
+@login_required
+def card_qr(card_id: int):
+    card = shop_card(card_id)
+    image = qrcode.make(
+        card.url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private"}

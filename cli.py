@@ -1,0 +1,179 @@
+"""`flask --app app demo | shop create | staff add`: set a shop up from the shell."""
+
+import base64
+import hashlib
+import hmac
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from extensions import db
+from models import MenuItem, Shop, StaffMember, TokenCard
+from services import Refused, unit_of_work
+from services import shops as shop_service
+
+DEMO_SLUG = "demo"
+DEMO_MENU = [
+    # (category, name, price in cents, description)
+    ("Coffee", "Espresso", 250, "A double shot of our house blend."),
+    ("Coffee", "Flat white", 380, "Double ristretto, silky milk."),
+    ("Coffee", "Cappuccino", 360, "Espresso, steamed milk, deep foam."),
+    ("Coffee", "Oat latte", 420, "With barista oat milk."),
+    ("Tea & more", "Green tea", 300, "Sencha, steeped for you."),
+    ("Tea & more", "Hot chocolate", 390, "Dark chocolate and whole milk."),
+    ("Tea & more", "Fresh orange juice", 450, "Squeezed to order."),
+    ("Food", "Butter croissant", 280, "Baked this morning."),
+    ("Food", "Banana bread", 320, "Toasted, with butter."),
+    ("Food", "Avocado toast", 890, "Sourdough, chilli, lime."),
+]
+DEMO_NOTE = (
+    "Table service until 17:00. Free tap water and Wi-Fi. Oat or soy milk at no extra cost. "
+    "Tell us about allergies before ordering."
+)
+
+
+def demo_password(role: str) -> str:
+    """Derived from this install's secret key: no password constant in code, and the
+    same logins are printed every time the command runs."""
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), f"tabby-demo-{role}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def fail(problem: Refused):
+    raise click.ClickException(problem.message)
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if any shop exists already.")
+@with_appcontext
+def demo_command(as_json: bool, if_empty: bool):
+    """Create (or show) the demo café: a menu, 6 table cards, 10 personal cards, 2 logins."""
+    if if_empty and db.session.execute(select(Shop.id).limit(1)).first():
+        if not as_json:
+            click.echo("A shop exists already; not adding the demo.")
+        return
+    with unit_of_work():
+        shop = seed_demo()
+    summary = demo_summary(shop)
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"Demo shop {shop.name!r} ({shop.slug}) at {summary['base_url']}")
+    click.echo(f"  Staff screen: {summary['base_url']}/staff")
+    for role in ("owner", "staff"):
+        login = summary[role]
+        click.echo(f"  {role:>5} login: {login['email']}  password: {login['password']}")
+    click.echo("  Table cards:")
+    for url in summary["table_cards"]:
+        click.echo(f"    {url}")
+    click.echo("  Personal cards:")
+    for url in summary["personal_cards"]:
+        click.echo(f"    {url}")
+
+
+def seed_demo() -> Shop:
+    """Idempotent: each part is added only if it is missing."""
+    shop = db.session.execute(select(Shop).where(Shop.slug == DEMO_SLUG)).scalar_one_or_none()
+    if shop is None:
+        shop = shop_service.create_shop(
+            DEMO_SLUG, "Tabby Demo Café", "EUR", "en_IE", "Europe/Dublin", DEMO_NOTE
+        )
+    if not db.session.execute(select(MenuItem.id).where(MenuItem.shop_id == shop.id)).first():
+        for sort, (category, name, price, description) in enumerate(DEMO_MENU):
+            shop_service.add_menu_item(shop, name, price, category, description, sort)
+    for kind, wanted in (("table", 6), ("personal", 10)):
+        have = len(demo_cards(shop, kind))
+        if have < wanted:
+            shop_service.add_cards(shop, kind, wanted - have)
+    for role in ("owner", "staff"):
+        email = f"{role}@demo.example"
+        member = db.session.execute(
+            select(StaffMember).where(StaffMember.email == email)
+        ).scalar_one_or_none()
+        password = demo_password(role)
+        if member is None:
+            shop_service.add_staff(shop, email, password, role, name=role.title())
+        elif not member.check_password(password):
+            # The secret key changed since the demo was made: keep the printed logins true.
+            member.set_password(password)
+    return shop
+
+
+def demo_cards(shop: Shop, kind: str) -> list[TokenCard]:
+    return list(
+        db.session.execute(
+            select(TokenCard)
+            .where(TokenCard.shop_id == shop.id, TokenCard.kind == kind, TokenCard.active.is_(True))
+            .order_by(TokenCard.id)
+        ).scalars()
+    )
+
+
+def demo_summary(shop: Shop) -> dict:
+    return {
+        "base_url": current_app.config["BASE_URL"],
+        "shop": shop.slug,
+        "owner": {"email": "owner@demo.example", "password": demo_password("owner")},
+        "staff": {"email": "staff@demo.example", "password": demo_password("staff")},
+        "table_cards": [card.url for card in demo_cards(shop, "table")],
+        "personal_cards": [card.url for card in demo_cards(shop, "personal")],
+    }
+
+
+# -- a real shop ---------------------------------------------------------------------
+
+shop_cli = click.Group("shop", help="Set up shops.")
+staff_cli = click.Group("staff", help="Manage staff logins.")
+
+
+@shop_cli.command("create")
+@click.option("--slug", required=True, help="Short name used in URLs, e.g. corner-cafe.")
+@click.option("--name", required=True, help="The name customers see.")
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR.")
+@click.option("--locale", default="en", show_default=True, help="e.g. en_GB, ko_KR.")
+@click.option("--timezone", "tz", default="UTC", show_default=True, help="e.g. Europe/Paris.")
+@click.option("--note", default="", help="What's included / service limits, shown to customers.")
+@click.option("--tables", default=0, type=click.IntRange(0, 500), help="Table cards to make.")
+@click.option("--cards", default=0, type=click.IntRange(0, 500), help="Personal cards to make.")
+@with_appcontext
+def shop_create(slug, name, currency, locale, tz, note, tables, cards):
+    """Create a shop, optionally with table and personal cards."""
+    try:
+        with unit_of_work():
+            shop = shop_service.create_shop(slug, name, currency, locale, tz, note)
+            made = []
+            if tables:
+                made += shop_service.add_cards(shop, "table", tables)
+            if cards:
+                made += shop_service.add_cards(shop, "personal", cards)
+    except Refused as problem:
+        fail(problem)
+    click.echo(f"Created shop {shop.name!r} ({shop.slug}, {shop.currency}).")
+    for card in made:
+        click.echo(f"  {card.label}: {card.url}")
+
+
+@staff_cli.command("add")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["owner", "staff"]), default="staff", show_default=True)
+@click.option("--name", default="")
+@click.password_option(help="At least 10 characters; asked for if not given.")
+@with_appcontext
+def staff_add(slug, email, role, name, password):
+    """Give someone a login at a shop."""
+    shop = db.session.execute(select(Shop).where(Shop.slug == slug)).scalar_one_or_none()
+    if shop is None:
+        raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+    try:
+        with unit_of_work():
+            member = shop_service.add_staff(shop, email, password, role, name)
+    except Refused as problem:
+        fail(problem)
+    click.echo(f"Added {member.email} as {member.role} at {shop.name}.")

@@ -1,0 +1,57 @@
+"""Flask-WTF forms: CSRF and the shape of each POST. Rules about what a value may be
+(quantities, amounts, who may do what) live in `services`, so every way in is
+checked the same way."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class OpenTabForm(FlaskForm):
+    customer_name = StringField("Your first name (optional)", validators=[Optional()])
+
+
+class OrderForm(FlaskForm):
+    item_id = HiddenField(validators=[DataRequired("Pick an item from the menu.")])
+    quantity = StringField("Quantity", default="1")
+    note = StringField("Note for the counter (optional)", validators=[Optional()])
+    request_key = HiddenField()
+
+
+class LineStatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired("Say what the line becomes.")])
+
+
+class VoidLineForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired("Say why the line is voided.")])
+
+
+class PaymentForm(FlaskForm):
+    method = RadioField(
+        "Paid by",
+        choices=[("cash", "Cash"), ("card", "Card")],
+        validators=[DataRequired("Choose cash or card.")],
+    )
+    amount = StringField("Bill", validators=[DataRequired("Enter the amount of the bill.")])
+    tip = StringField("Tip", default="0")
+
+
+class StaffOpenTabForm(FlaskForm):
+    card_id = HiddenField()
+    customer_name = StringField("Customer's name (optional)", validators=[Optional()])
+
+
+class EmptyForm(FlaskForm):
+    """A button-only POST: nothing but the CSRF token."""
+
+
+def first_error(form: FlaskForm) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return errors[0]
+    return "Something in the form was not right."

@@ -1,0 +1,11 @@
+import secrets
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_code() -> str:
+    """128 random bits, URL-safe: card codes and tab ids are bearer secrets."""
+    return secrets.token_urlsafe(16)

@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extensions import db
+from models.base import utcnow
+from models.shop import Shop
+
+ROLES = ("owner", "staff")
+
+
+class StaffMember(UserMixin, db.Model):
+    __tablename__ = "staff_members"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'staff')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    # Logins are global: one email, one shop, so the login form needs no shop picker.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shop: Mapped[Shop] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive members
+        return self.active
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@", 1)[0]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

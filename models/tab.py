@@ -1,0 +1,197 @@
+"""A tab and its lines: the aggregate every customer and staff action works on.
+
+Status rules live here as plain data so the services, the pages and the tests
+read the same truth.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.base import new_code, utcnow
+from models.card import TokenCard
+from models.shop import Shop
+
+OPEN = "open"
+SETTLING = "settling"
+PAID = "paid"
+VOID = "void"
+WALKED_OUT = "walked_out"
+TAB_STATUSES = (OPEN, SETTLING, PAID, VOID, WALKED_OUT)
+LIVE_TAB_STATUSES = (OPEN, SETTLING)
+
+TAB_TRANSITIONS: dict[str, frozenset[str]] = {
+    OPEN: frozenset({SETTLING, PAID, VOID, WALKED_OUT}),
+    SETTLING: frozenset({OPEN, PAID, VOID, WALKED_OUT}),
+    PAID: frozenset(),
+    VOID: frozenset(),
+    WALKED_OUT: frozenset(),
+}
+
+ORDERED = "ordered"
+PREPARING = "preparing"
+READY = "ready"
+SERVED = "served"
+LINE_VOID = "void"
+LINE_FLOW = (ORDERED, PREPARING, READY, SERVED)
+LINE_STATUSES = (*LINE_FLOW, LINE_VOID)
+# The queue: what the counter still has to make or hand over.
+QUEUE_LINE_STATUSES = (ORDERED, PREPARING, READY)
+
+MAX_QUANTITY = 99
+
+
+def can_move_tab(current: str, new: str) -> bool:
+    return new in TAB_TRANSITIONS.get(current, frozenset())
+
+
+def can_move_line(current: str, new: str) -> bool:
+    """Lines only move forward (a tap may skip a step); any live line may be voided."""
+    if current == LINE_VOID:
+        return False
+    if new == LINE_VOID:
+        return True
+    if current not in LINE_FLOW or new not in LINE_FLOW:
+        return False
+    return LINE_FLOW.index(new) > LINE_FLOW.index(current)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Tab(db.Model):
+    __tablename__ = "tabs"
+    __table_args__ = (
+        CheckConstraint(_in("status", TAB_STATUSES), name="status"),
+        # One open tab per personal card and per phone in a shop, enforced by the
+        # database so two simultaneous taps cannot both open one. The columns hold
+        # the card / phone only while the tab is live and are cleared when it closes
+        # (NULLs never collide, on SQLite and PostgreSQL alike).
+        UniqueConstraint("open_card_id"),
+        UniqueConstraint("shop_id", "open_phone_id"),
+        Index("ix_tabs_shop_id_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    public_id: Mapped[str] = mapped_column(String(43), unique=True, default=new_code)
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("token_cards.id", ondelete="SET NULL"), index=True
+    )
+    phone_id: Mapped[str | None] = mapped_column(String(43), index=True)
+    customer_name: Mapped[str] = mapped_column(String(40), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(12), default=OPEN)
+    # Bumped on every change to the tab or its lines: the phone's poll ETag.
+    version: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pay_requested_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+    opened_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    open_card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("token_cards.id", ondelete="SET NULL")
+    )
+    open_phone_id: Mapped[str | None] = mapped_column(String(43))
+
+    shop: Mapped[Shop] = relationship()
+    card: Mapped[TokenCard | None] = relationship(foreign_keys=[card_id])
+    lines: Mapped[list["TabLine"]] = relationship(
+        back_populates="tab", order_by="TabLine.id", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["Payment"]] = relationship(  # noqa: F821
+        back_populates="tab", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_TAB_STATUSES
+
+    @property
+    def billable_lines(self) -> list["TabLine"]:
+        return [line for line in self.lines if line.status != LINE_VOID]
+
+    @property
+    def total(self) -> int:
+        """What the tab owes, in minor units: the sum of its live lines' snapshots."""
+        return sum(line.line_total for line in self.billable_lines)
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.billable_lines)
+
+    @property
+    def display_name(self) -> str:
+        if self.customer_name:
+            return self.customer_name
+        if self.card is not None:
+            return self.card.label
+        return f"Tab {self.public_id[:4].upper()}"
+
+    @property
+    def reference(self) -> str:
+        """A short code people can read out at the counter."""
+        return self.public_id[:6].upper()
+
+
+class TabLine(db.Model):
+    __tablename__ = "tab_lines"
+    __table_args__ = (
+        CheckConstraint(_in("status", LINE_STATUSES), name="status"),
+        CheckConstraint(f"quantity >= 1 AND quantity <= {MAX_QUANTITY}", name="quantity"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        # A double-tapped "Add" carries the same key twice; only one line results.
+        UniqueConstraint("tab_id", "request_key"),
+        Index("ix_tab_lines_shop_id_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    tab_id: Mapped[int] = mapped_column(ForeignKey("tabs.id", ondelete="CASCADE"), index=True)
+    menu_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_items.id", ondelete="SET NULL")
+    )
+    # Snapshots taken when ordered: a later menu change never rewrites a bill.
+    name: Mapped[str] = mapped_column(String(120))
+    unit_price: Mapped[int]
+    quantity: Mapped[int] = mapped_column(default=1)
+    note: Mapped[str] = mapped_column(String(140), default="")
+    status: Mapped[str] = mapped_column(String(12), default=ORDERED)
+    void_reason: Mapped[str] = mapped_column(String(200), default="")
+    request_key: Mapped[str | None] = mapped_column(String(64))
+    ordered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    preparing_at: Mapped[datetime | None]
+    ready_at: Mapped[datetime | None]
+    served_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    voided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+
+    tab: Mapped[Tab] = relationship(back_populates="lines")
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+    @property
+    def next_statuses(self) -> list[str]:
+        return [s for s in LINE_FLOW if can_move_line(self.status, s)]
+
+
+# What a customer reads for each line status.
+LINE_LABELS = {
+    ORDERED: "Ordered",
+    PREPARING: "Preparing",
+    READY: "Ready",
+    SERVED: "Served",
+    LINE_VOID: "Removed",
+}

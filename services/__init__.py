@@ -1,0 +1,39 @@
+"""Business operations. They change the session and flush; they never commit.
+
+Views wrap one operation in `unit_of_work()`, which is the single commit point and
+rolls everything back if the operation refuses or fails.
+"""
+
+from contextlib import contextmanager
+
+from extensions import db
+
+
+class Refused(Exception):
+    """An action the rules do not allow; carries the message the person sees."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Refused):
+    status_code = 404
+
+
+class Conflict(Refused):
+    """The request was fine but the tab has moved on (paid, closed, taken)."""
+
+    status_code = 409
+
+
+@contextmanager
+def unit_of_work():
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

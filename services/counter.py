@@ -1,0 +1,83 @@
+"""What the counter screen shows, read in a fixed number of queries however busy
+the shop is."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from extensions import db
+from models import MenuItem, Tab, TabLine, TokenCard
+from models.tab import LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
+
+
+@dataclass
+class CounterView:
+    queue: list[TabLine]
+    waiting_to_pay: list[Tab]
+    open_tabs: list[Tab]
+
+    @property
+    def owed(self) -> int:
+        return sum(tab.total for tab in self.waiting_to_pay + self.open_tabs)
+
+
+def counter_view(shop_id: int) -> CounterView:
+    queue = (
+        db.session.execute(
+            select(TabLine)
+            .join(TabLine.tab)
+            .where(
+                TabLine.shop_id == shop_id,
+                TabLine.status.in_(QUEUE_LINE_STATUSES),
+                Tab.status.in_(LIVE_TAB_STATUSES),
+            )
+            .options(contains_eager(TabLine.tab).selectinload(Tab.card))
+            .order_by(TabLine.ordered_at, TabLine.id)
+        )
+        .scalars()
+        .all()
+    )
+    live = (
+        db.session.execute(
+            select(Tab)
+            .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
+            .options(selectinload(Tab.lines), selectinload(Tab.card))
+            .order_by(Tab.opened_at, Tab.id)
+        )
+        .scalars()
+        .all()
+    )
+    waiting = sorted(
+        (t for t in live if t.status == SETTLING), key=lambda t: (t.pay_requested_at, t.id)
+    )
+    return CounterView(
+        queue=list(queue),
+        waiting_to_pay=waiting,
+        open_tabs=[t for t in live if t.status != SETTLING],
+    )
+
+
+def menu_items(shop_id: int) -> list[MenuItem]:
+    return list(
+        db.session.execute(
+            select(MenuItem)
+            .where(MenuItem.shop_id == shop_id)
+            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name)
+        ).scalars()
+    )
+
+
+def personal_cards(shop_id: int) -> list[tuple[TokenCard, Tab | None]]:
+    cards = db.session.execute(
+        select(TokenCard)
+        .where(TokenCard.shop_id == shop_id, TokenCard.active.is_(True))
+        .order_by(TokenCard.kind, TokenCard.id)
+    ).scalars()
+    live = {
+        tab.open_card_id: tab
+        for tab in db.session.execute(
+            select(Tab).where(Tab.shop_id == shop_id, Tab.open_card_id.is_not(None))
+        ).scalars()
+    }
+    return [(card, live.get(card.id)) for card in cards]

@@ -1,0 +1,377 @@
+"""The tab loop: open, order, prepare, ask to pay, pay.
+
+Every change to a tab first takes the tab's row with a conditional UPDATE
+(`_touch_tab`). That one statement both checks the tab is still in a state that
+allows the change and, on PostgreSQL, locks the row until commit, so a payment and
+a late order on the same tab are serialised and the amount paid is always the
+amount owed.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import MenuItem, Payment, Shop, StaffMember, Tab, TabLine, TokenCard
+from models.base import utcnow
+from models.payment import PAYMENT_METHODS
+from models.tab import (
+    LINE_VOID,
+    LIVE_TAB_STATUSES,
+    MAX_QUANTITY,
+    OPEN,
+    PAID,
+    SETTLING,
+    VOID,
+    can_move_line,
+    can_move_tab,
+)
+from money import format_money
+from services import Conflict, NotFound, Refused
+
+MAX_NAME = 40
+MAX_NOTE = 140
+MAX_REASON = 200
+
+_STATUS_TIMESTAMP = {
+    "preparing": "preparing_at",
+    "ready": "ready_at",
+    "served": "served_at",
+    LINE_VOID: "voided_at",
+}
+
+
+def bump_shop(shop_id: int) -> None:
+    db.session.execute(
+        update(Shop).where(Shop.id == shop_id).values(live_version=Shop.live_version + 1)
+    )
+
+
+def _touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
+    result = db.session.execute(
+        update(Tab)
+        .where(Tab.id == tab.id, Tab.status.in_(allowed))
+        .values(version=Tab.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(tab)
+        raise Conflict(_closed_message(tab))
+    db.session.refresh(tab)
+
+
+def _closed_message(tab: Tab) -> str:
+    return {
+        PAID: "This tab is already paid.",
+        SETTLING: "This tab is waiting for payment.",
+        OPEN: "This tab is still open.",
+    }.get(tab.status, "This tab is closed.")
+
+
+def _clean_text(value: str | None, limit: int, what: str) -> str:
+    value = " ".join((value or "").split())
+    if len(value) > limit:
+        raise Refused(f"{what} can be at most {limit} characters.")
+    return value
+
+
+# -- opening ---------------------------------------------------------------------
+
+
+def live_tab_for_phone(shop_id: int, phone_id: str | None) -> Tab | None:
+    if not phone_id:
+        return None
+    return db.session.execute(
+        select(Tab).where(Tab.shop_id == shop_id, Tab.open_phone_id == phone_id)
+    ).scalar_one_or_none()
+
+
+def live_tab_on_card(card: TokenCard) -> Tab | None:
+    if not card.is_personal:
+        return None
+    return db.session.execute(select(Tab).where(Tab.open_card_id == card.id)).scalar_one_or_none()
+
+
+def open_tab(
+    card: TokenCard, phone_id: str, customer_name: str = "", *, _retried: bool = False
+) -> Tab:
+    """The phone scanned `card` and tapped "Open my tab".
+
+    Returns the tab the phone should go to: its existing live tab at this shop, the
+    tab staff opened on this personal card (which this phone now claims), or a new
+    one. A personal card whose tab belongs to another phone is refused.
+    """
+    if not card.active:
+        raise NotFound("This card is no longer in use.")
+    customer_name = _clean_text(customer_name, MAX_NAME, "Your name")
+
+    on_card = live_tab_on_card(card)
+    if on_card is not None:
+        if on_card.phone_id == phone_id:
+            return on_card
+        if on_card.phone_id is None:
+            return _claim(on_card, phone_id, customer_name)
+        raise Conflict("This card is in use. Ask at the counter for a card of your own.")
+
+    existing = live_tab_for_phone(card.shop_id, phone_id)
+    if existing is not None:
+        return existing
+
+    tab = Tab(
+        shop_id=card.shop_id,
+        card_id=card.id,
+        currency=card.shop.currency,
+        phone_id=phone_id,
+        open_phone_id=phone_id,
+        open_card_id=card.id if card.is_personal else None,
+        customer_name=customer_name,
+    )
+    return _insert_tab(
+        tab, lambda: open_tab(card, phone_id, customer_name, _retried=True), retried=_retried
+    )
+
+
+def _insert_tab(tab: Tab, retry, retried: bool = False):
+    """Insert a new tab; if a simultaneous request won the race, go where it went."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(tab)
+            db.session.flush()
+    except IntegrityError:
+        if retried:
+            raise Conflict("Someone else just opened a tab here; please try again.") from None
+        return retry()
+    bump_shop(tab.shop_id)
+    return tab
+
+
+def _claim(tab: Tab, phone_id: str, customer_name: str) -> Tab:
+    existing = live_tab_for_phone(tab.shop_id, phone_id)
+    if existing is not None:
+        # The phone already has a tab here; one phone, one live tab per shop.
+        return existing
+    values = {"phone_id": phone_id, "open_phone_id": phone_id}
+    if customer_name and not tab.customer_name:
+        values["customer_name"] = customer_name
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Tab)
+                .where(Tab.id == tab.id, Tab.phone_id.is_(None), Tab.status.in_(LIVE_TAB_STATUSES))
+                .values(version=Tab.version + 1, **values)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        result = None
+    db.session.refresh(tab)
+    if result is None or result.rowcount != 1:
+        if tab.phone_id == phone_id and tab.is_live:
+            return tab
+        raise Conflict("This card is in use. Ask at the counter for a card of your own.")
+    bump_shop(tab.shop_id)
+    return tab
+
+
+def staff_open_tab(
+    shop: Shop, staff: StaffMember, card: TokenCard | None = None, customer_name: str = ""
+) -> Tab:
+    """A tab opened behind the counter: on a personal card handed over, or a walk-in."""
+    customer_name = _clean_text(customer_name, MAX_NAME, "The name")
+    if card is not None:
+        if card.shop_id != shop.id or not card.active:
+            raise NotFound("No such card.")
+        if not card.is_personal:
+            raise Refused("Table cards open a tab per phone; pick a personal card.")
+        if live_tab_on_card(card) is not None:
+            raise Conflict(f"{card.label} already has an open tab.")
+    tab = Tab(
+        shop_id=shop.id,
+        card_id=card.id if card else None,
+        open_card_id=card.id if card else None,
+        currency=shop.currency,
+        customer_name=customer_name,
+        opened_by_id=staff.id,
+    )
+
+    def lost_race():
+        raise Conflict(f"{card.label} already has an open tab.")
+
+    return _insert_tab(tab, lost_race)
+
+
+# -- ordering --------------------------------------------------------------------
+
+
+def parse_quantity(raw) -> int:
+    try:
+        quantity = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise Refused("Quantity must be a whole number.") from None
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise Refused(f"Quantity must be between 1 and {MAX_QUANTITY}.")
+    return quantity
+
+
+def add_line(
+    tab: Tab,
+    item_id,
+    quantity,
+    note: str = "",
+    *,
+    request_key: str | None = None,
+    staff: StaffMember | None = None,
+) -> TabLine:
+    """Order `quantity` of a menu item onto the tab at today's price.
+
+    Only the item id comes from the client: the name and price are read from the
+    shop's own menu and frozen on the line.
+    """
+    quantity = parse_quantity(quantity)
+    note = _clean_text(note, MAX_NOTE, "The note")
+    request_key = (request_key or "").strip()[:64] or None
+    try:
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise Refused("Pick an item from the menu.") from None
+    item = db.session.execute(
+        select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
+    ).scalar_one_or_none()
+    if item is None:
+        raise NotFound("That item is not on this menu.")
+    if not item.available:
+        raise Refused(f"Sorry, {item.name} is not available right now.")
+
+    if request_key:
+        repeat = db.session.execute(
+            select(TabLine).where(TabLine.tab_id == tab.id, TabLine.request_key == request_key)
+        ).scalar_one_or_none()
+        if repeat is not None:
+            return repeat
+
+    _touch_tab(tab)
+    line = TabLine(
+        shop_id=tab.shop_id,
+        tab=tab,
+        menu_item_id=item.id,
+        name=item.name,
+        unit_price=item.price,
+        quantity=quantity,
+        note=note,
+        request_key=request_key,
+        added_by_id=staff.id if staff else None,
+    )
+    db.session.add(line)
+    db.session.flush()
+    bump_shop(tab.shop_id)
+    return line
+
+
+# -- preparing -------------------------------------------------------------------
+
+
+def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = "") -> TabLine:
+    """Advance a line (ordered → preparing → ready → served) or void it with a reason."""
+    if not can_move_line(line.status, new_status):
+        raise Conflict(f"{line.name} is {line.status}; it cannot go to {new_status}.")
+    values = {"status": new_status, _STATUS_TIMESTAMP[new_status]: utcnow()}
+    if new_status == LINE_VOID:
+        reason = _clean_text(reason, MAX_REASON, "The reason")
+        if not reason:
+            raise Refused("Say why the line is voided.")
+        values.update(void_reason=reason, voided_by_id=staff.id)
+
+    tab = line.tab
+    _touch_tab(tab)
+    # Conditional on the status we showed, so two staff tapping at once move it once.
+    result = db.session.execute(
+        update(TabLine)
+        .where(TabLine.id == line.id, TabLine.status == line.status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"{line.name} was just changed by someone else; look again.")
+    db.session.refresh(line)
+    bump_shop(tab.shop_id)
+    return line
+
+
+# -- paying ----------------------------------------------------------------------
+
+
+def request_payment(tab: Tab) -> Tab:
+    """The customer tapped "Pay at the counter": staff now see the tab waiting."""
+    if tab.status == SETTLING:
+        return tab
+    if not tab.billable_lines:
+        raise Refused("There is nothing on this tab to pay for yet.")
+    _touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())
+    bump_shop(tab.shop_id)
+    return tab
+
+
+def cancel_payment_request(tab: Tab) -> Tab:
+    if tab.status == OPEN:
+        return tab
+    _touch_tab(tab, allowed=(SETTLING,), status=OPEN, pay_requested_at=None)
+    bump_shop(tab.shop_id)
+    return tab
+
+
+def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: int = 0) -> Payment:
+    """Staff took the money: one payment for exactly what is owed, and the tab closes.
+
+    `amount` is what staff saw on the bill. If the tab changed since (a late order, a
+    void) the totals differ and the payment is refused rather than guessed at.
+    """
+    if method not in PAYMENT_METHODS:
+        raise Refused("Choose cash or card.")
+    if amount < 0 or tip < 0:
+        raise Refused("Amounts cannot be negative.")
+    now = utcnow()
+    _touch_tab(tab, status=PAID, closed_at=now, open_card_id=None, open_phone_id=None)
+    db.session.refresh(tab, ["lines"])
+    owed = tab.total
+    if owed == 0:
+        raise Refused("There is nothing to pay on this tab; close it instead.")
+    if amount != owed:
+        shop = tab.shop
+        raise Conflict(
+            f"The bill is {format_money(owed, tab.currency, shop.locale)}; "
+            f"the amount entered was {format_money(amount, tab.currency, shop.locale)}. "
+            "Check the bill and try again."
+        )
+    payment = Payment(
+        shop_id=tab.shop_id,
+        tab_id=tab.id,
+        method=method,
+        amount=amount,
+        tip=tip,
+        currency=tab.currency,
+        staff_id=staff.id,
+        created_at=now,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    bump_shop(tab.shop_id)
+    return payment
+
+
+def close_empty_tab(tab: Tab, staff: StaffMember) -> Tab:
+    """Close a tab with nothing owed (opened by mistake, or every line voided)."""
+    if tab.is_live and tab.total:
+        raise Refused("This tab still owes money; take the payment or void its lines first.")
+    if not can_move_tab(tab.status, VOID):
+        raise Conflict(_closed_message(tab))
+    _touch_tab(
+        tab,
+        status=VOID,
+        closed_at=utcnow(),
+        close_reason=f"Closed with nothing owed by {staff.display_name}",
+        open_card_id=None,
+        open_phone_id=None,
+    )
+    db.session.refresh(tab, ["lines"])
+    if tab.total:
+        raise Conflict("An order just arrived on this tab; look again.")
+    bump_shop(tab.shop_id)
+    return tab
