@@ -1,0 +1,393 @@
+"""Fixtures for the whole suite.
+
+- The schema is built by the real migrations, once per run, on SQLite (default) or
+  on PostgreSQL (`--db=postgresql`, using TEST_DATABASE_URL).
+- Every table is emptied after each test, so the live server used by the browser
+  tests sees exactly what the test made.
+- CSRF protection stays on: clients pick the token up from the pages they load, as a
+  browser does.
+- Factories (`create_shop`, `create_staff`, ...) each run in their own app context
+  and return detached rows, so no app context stays pushed while a test makes
+  requests (Flask would reuse it, and share `g` and the session between clients).
+"""
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from app import create_app
+from config import normalise_database_url
+from extensions import db
+from models import MenuItem, Shop, StaffMember, TokenCard
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = Path(os.environ.get("TABBY_TEST_OUTPUT", ROOT / "test-output"))
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PG_SCHEMA = "tabby_test"
+
+PASSWORD = "correct-horse-battery"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once for the whole run
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="database to run the suite on (postgresql needs TEST_DATABASE_URL)",
+    )
+
+
+def pytest_report_header(config):
+    return f"tabby database: {config.getoption('--db')}"
+
+
+# -- the app and its database -------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database(request, tmp_path_factory):
+    """(SQLAlchemy URL, engine options) for this run, on an empty schema."""
+    if request.config.getoption("--db") == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "tabby-test.db"
+        return f"sqlite:///{path}", {}
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.exit("--db=postgresql needs TEST_DATABASE_URL", returncode=4)
+    url = normalise_database_url(url)
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    admin.dispose()
+    options = {
+        "pool_pre_ping": True,
+        "connect_args": {"options": f"-c search_path={PG_SCHEMA}"},
+    }
+    return url, options
+
+
+def test_config(database, **overrides) -> dict:
+    url, engine_options = database
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "BASE_URL": "http://localhost",
+        "POLL_INTERVAL_MS": 500,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(database))
+    app.test_client_class = TabbyClient
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database):
+    """A separate app with some settings changed (no migrations run for it)."""
+    made = []
+
+    def make(**overrides):
+        new = create_app(test_config(database, **overrides))
+        new.test_client_class = TabbyClient
+        made.append(new)
+        return new
+
+    yield make
+    for new in made:
+        with new.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app):
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly (no client requests)."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def in_app(app):
+    """Run `fn` in its own app context and commit; for reading or arranging data.
+
+    Rows it returns are detached with what was loaded, so eager-load what you read.
+    """
+
+    def run(fn, *args, **kwargs):
+        with app.app_context():
+            result = fn(*args, **kwargs)
+            db.session.flush()
+            db.session.expunge_all()
+            db.session.commit()
+            return result
+
+    return run
+
+
+# -- clients -------------------------------------------------------------------------
+
+
+class TabbyClient(FlaskClient):
+    """A test client that, like a browser, carries the CSRF token of the last page."""
+
+    csrf: str | None = None
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html":
+            match = CSRF_META.search(response.get_data(as_text=True))
+            if match:
+                self.csrf = match.group(1)
+        return response
+
+    def csrf_token(self) -> str:
+        if self.csrf is None:
+            self.get("/t/no-such-card")  # every page carries the token
+        return self.csrf
+
+    def post_form(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def post_json(self, url, data=None, **kwargs):
+        """A form POST as the pages' own fetch() sends it, asking for JSON back."""
+        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        return self.post_form(url, data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def new_client(app):
+    """A fresh browser (phone or tablet) each call: no cookies shared."""
+    return app.test_client
+
+
+# -- factories -----------------------------------------------------------------------
+
+
+def _detached(obj):
+    db.session.commit()
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def create_shop(app):
+    counter = iter(range(1, 10_000))
+
+    def create(**fields) -> Shop:
+        n = next(counter)
+        values = {
+            "slug": f"shop-{n}",
+            "name": f"Café Number {n}",
+            "currency": "EUR",
+            "locale": "en_IE",
+            "timezone": "Europe/Dublin",
+            "service_note": "Table service until 17:00.",
+        }
+        values.update(fields)
+        with app.app_context():
+            shop = Shop(**values)
+            db.session.add(shop)
+            return _detached(shop)
+
+    return create
+
+
+@pytest.fixture
+def create_staff(app):
+    counter = iter(range(1, 10_000))
+
+    def create(shop: Shop, role: str = "staff", **fields) -> StaffMember:
+        n = next(counter)
+        values = {
+            "shop_id": shop.id,
+            "email": f"{role}{n}@{shop.slug}.example.com",
+            "role": role,
+            "password_hash": PASSWORD_HASH,
+            "name": f"{role.title()} {n}",
+        }
+        values.update(fields)
+        with app.app_context():
+            member = StaffMember(**values)
+            db.session.add(member)
+            return _detached(member)
+
+    return create
+
+
+@pytest.fixture
+def create_item(app):
+    def create(shop: Shop, name: str = "Flat white", price: int = 380, **fields) -> MenuItem:
+        with app.app_context():
+            item = MenuItem(shop_id=shop.id, name=name, price=price, **fields)
+            db.session.add(item)
+            return _detached(item)
+
+    return create
+
+
+@pytest.fixture
+def create_card(app):
+    def create(shop: Shop, kind: str = "table", label: str | None = None, **fields) -> TokenCard:
+        with app.app_context():
+            card = TokenCard(
+                shop_id=shop.id, kind=kind, label=label or f"{kind.title()} card", **fields
+            )
+            db.session.add(card)
+            return _detached(card)
+
+    return create
+
+
+@pytest.fixture
+def make_shop(create_shop, create_staff, create_item, create_card):
+    """A working café: a menu (one item sold out), a table card, a personal card,
+    one staff login and one owner login."""
+
+    def make(**shop_fields) -> SimpleNamespace:
+        shop = create_shop(**shop_fields)
+        return SimpleNamespace(
+            shop=shop,
+            staff=create_staff(shop, "staff"),
+            owner=create_staff(shop, "owner"),
+            flat_white=create_item(shop, "Flat white", 380, category="Coffee"),
+            croissant=create_item(shop, "Butter croissant", 280, category="Food"),
+            sold_out=create_item(shop, "Banana bread", 320, category="Food", available=False),
+            table=create_card(shop, "table", "Table 1"),
+            personal=create_card(shop, "personal", "Card 1"),
+        )
+
+    return make
+
+
+@pytest.fixture
+def cafe(make_shop):
+    return make_shop()
+
+
+@pytest.fixture
+def other_cafe(make_shop):
+    return make_shop(currency="GBP", locale="en_GB", timezone="Europe/London")
+
+
+@pytest.fixture
+def login(new_client):
+    """A client logged in as `member`, through the real login form."""
+
+    def log_in(member: StaffMember) -> TabbyClient:
+        client = new_client()
+        response = client.post_form(
+            "/staff/login", {"email": member.email, "password": PASSWORD}
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def staff_client(cafe, login):
+    return login(cafe.staff)
+
+
+# -- customer helpers ----------------------------------------------------------------
+
+
+def open_tab(phone: TabbyClient, card: TokenCard, name: str = "") -> str:
+    """Scan `card` and tap "Open my tab"; returns the tab's public id."""
+    response = phone.post_form(f"/t/{card.code}", {"customer_name": name})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.location.rsplit("/tab/", 1)[1]
+
+
+def order(phone: TabbyClient, public_id: str, item, quantity=1, note="", **extra):
+    data = {"item_id": getattr(item, "id", item), "quantity": quantity, "note": note, **extra}
+    return phone.post_form(f"/tab/{public_id}/order", data)
+
+
+@pytest.fixture
+def phone(new_client):
+    return new_client()
+
+
+# -- a live server and a real browser ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}"
+        if os.environ.get("TABBY_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " and TABBY_REQUIRE_BROWSER=1", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def output_dir():
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
