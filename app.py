@@ -144,9 +144,9 @@ def register_error_handlers(app: Flask) -> None:
             413: "That was more than we accept in one go.",
         }
         message = messages.get(error.code, error.description)
-        response = error_response(message, error.code or 500, error.name)
+        response = app.make_response(error_response(message, error.code or 500, error.name))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
 
@@ -168,7 +168,7 @@ def age(value: datetime | None) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from models.tab import LINE_LABELS
+    from models.tab import LINE_LABELS, TAB_LABELS
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = age
@@ -176,6 +176,7 @@ def register_template_helpers(app: Flask) -> None:
         format_money=format_money,
         format_plain=format_plain,
         line_label=LINE_LABELS.get,
+        tab_label=TAB_LABELS.get,
     )
 
     @app.context_processor
@@ -201,9 +202,10 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from cli import demo_command, shop_cli, staff_cli
+    from cli import demo_command, menu_cli, shop_cli, staff_cli
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(menu_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(staff_cli)
 

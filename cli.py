@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import MenuItem, Shop, StaffMember, TokenCard
+from money import AmountError, format_money, parse_amount
 from services import Refused, unit_of_work
 from services import shops as shop_service
 
@@ -177,3 +178,33 @@ def staff_add(slug, email, role, name, password):
     except Refused as problem:
         fail(problem)
     click.echo(f"Added {member.email} as {member.role} at {shop.name}.")
+
+
+menu_cli = click.Group("menu", help="Manage a shop's menu.")
+
+
+@menu_cli.command("add")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.option("--name", required=True)
+@click.option("--price", required=True, help="In the shop's currency, e.g. 3.80.")
+@click.option("--category", default="")
+@click.option("--description", default="")
+@with_appcontext
+def menu_add(slug, name, price, category, description):
+    """Put an item on a shop's menu."""
+    shop = db.session.execute(select(Shop).where(Shop.slug == slug)).scalar_one_or_none()
+    if shop is None:
+        raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+    try:
+        minor = parse_amount(price, shop.currency)
+    except AmountError as problem:
+        raise click.BadParameter(str(problem), param_hint="--price") from None
+    try:
+        with unit_of_work():
+            item = shop_service.add_menu_item(shop, name, minor, category, description)
+    except Refused as problem:
+        fail(problem)
+    click.echo(
+        f"Added {item.name} at {format_money(item.price, shop.currency, shop.locale)} "
+        f"to {shop.name}."
+    )

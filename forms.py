@@ -3,8 +3,10 @@
 checked the same way."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
+
+from models.payment import PAYMENT_METHODS
 
 
 class LoginForm(FlaskForm):
@@ -32,10 +34,12 @@ class VoidLineForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    method = RadioField(
+    method = StringField(
         "Paid by",
-        choices=[("cash", "Cash"), ("card", "Card")],
-        validators=[DataRequired("Choose cash or card.")],
+        validators=[
+            DataRequired("Choose cash or card."),
+            AnyOf(PAYMENT_METHODS, message="Choose cash or card."),
+        ],
     )
     amount = StringField("Bill", validators=[DataRequired("Enter the amount of the bill.")])
     tip = StringField("Tip", default="0")

@@ -40,6 +40,8 @@ def parse_amount(text: str | None, currency: str, *, allow_blank: bool = False) 
         if allow_blank:
             return 0
         raise AmountError("Enter an amount.")
+    if str(text).strip().startswith("-"):
+        raise AmountError("An amount cannot be negative.")
     match = _AMOUNT.match(str(text))
     if not match:
         raise AmountError("Enter an amount like 3.50, without a currency sign.")

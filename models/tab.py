@@ -4,6 +4,8 @@ Status rules live here as plain data so the services, the pages and the tests
 read the same truth.
 """
 
+import base64
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -134,9 +136,16 @@ class Tab(db.Model):
         return f"Tab {self.public_id[:4].upper()}"
 
     @property
+    def where(self) -> str:
+        """Where to find the customer: the card's label, or the counter for walk-ins."""
+        return self.card.label if self.card is not None else "Counter"
+
+    @property
     def reference(self) -> str:
-        """A short code people can read out at the counter."""
-        return self.public_id[:6].upper()
+        """A short code people can read out at the counter: letters and digits 2-7 only,
+        so no 0/O or 1/I mix-ups and no punctuation from the URL-safe id."""
+        digest = hashlib.sha256(self.public_id.encode()).digest()
+        return base64.b32encode(digest)[:6].decode()
 
 
 class TabLine(db.Model):
@@ -186,6 +195,15 @@ class TabLine(db.Model):
     def next_statuses(self) -> list[str]:
         return [s for s in LINE_FLOW if can_move_line(self.status, s)]
 
+
+# What staff read for each tab status.
+TAB_LABELS = {
+    OPEN: "Open",
+    SETTLING: "Waiting to pay",
+    PAID: "Paid",
+    VOID: "Closed",
+    WALKED_OUT: "Walked out",
+}
 
 # What a customer reads for each line status.
 LINE_LABELS = {

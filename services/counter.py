@@ -18,8 +18,12 @@ class CounterView:
     open_tabs: list[Tab]
 
     @property
-    def owed(self) -> int:
-        return sum(tab.total for tab in self.waiting_to_pay + self.open_tabs)
+    def waiting_owed(self) -> int:
+        return sum(tab.total for tab in self.waiting_to_pay)
+
+    @property
+    def open_owed(self) -> int:
+        return sum(tab.total for tab in self.open_tabs)
 
 
 def counter_view(shop_id: int) -> CounterView:

@@ -240,14 +240,16 @@ def add_line(
     if not item.available:
         raise Refused(f"Sorry, {item.name} is not available right now.")
 
-    if request_key:
-        repeat = db.session.execute(
-            select(TabLine).where(TabLine.tab_id == tab.id, TabLine.request_key == request_key)
-        ).scalar_one_or_none()
-        if repeat is not None:
-            return repeat
+    repeat = _line_for_key(tab, request_key)
+    if repeat is not None:
+        return repeat
 
     _touch_tab(tab)
+    # The same tap may have been committed by a simultaneous request while this one
+    # waited for the tab's row lock; it is one order, not two.
+    repeat = _line_for_key(tab, request_key)
+    if repeat is not None:
+        return repeat
     line = TabLine(
         shop_id=tab.shop_id,
         tab=tab,
@@ -263,6 +265,14 @@ def add_line(
     db.session.flush()
     bump_shop(tab.shop_id)
     return line
+
+
+def _line_for_key(tab: Tab, request_key: str | None) -> TabLine | None:
+    if not request_key:
+        return None
+    return db.session.execute(
+        select(TabLine).where(TabLine.tab_id == tab.id, TabLine.request_key == request_key)
+    ).scalar_one_or_none()
 
 
 # -- preparing -------------------------------------------------------------------
@@ -302,6 +312,8 @@ def request_payment(tab: Tab) -> Tab:
     """The customer tapped "Pay at the counter": staff now see the tab waiting."""
     if tab.status == SETTLING:
         return tab
+    if not tab.is_live:
+        raise Conflict(_closed_message(tab))
     if not tab.billable_lines:
         raise Refused("There is nothing on this tab to pay for yet.")
     _touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())

@@ -40,7 +40,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PG_SCHEMA = "tabby_test"
+# A schema of its own per run, so two runs on one database cannot trip over each other.
+PG_SCHEMA = f"tabby_test_{os.getpid()}"
 
 PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once for the whole run
@@ -69,7 +70,8 @@ def database(request, tmp_path_factory):
     """(SQLAlchemy URL, engine options) for this run, on an empty schema."""
     if request.config.getoption("--db") == "sqlite":
         path = tmp_path_factory.mktemp("db") / "tabby-test.db"
-        return f"sqlite:///{path}", {}
+        yield f"sqlite:///{path}", {}
+        return
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.exit("--db=postgresql needs TEST_DATABASE_URL", returncode=4)
@@ -78,12 +80,14 @@ def database(request, tmp_path_factory):
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    admin.dispose()
     options = {
         "pool_pre_ping": True,
         "connect_args": {"options": f"-c search_path={PG_SCHEMA}"},
     }
-    return url, options
+    yield url, options
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 def test_config(database, **overrides) -> dict:
@@ -325,9 +329,7 @@ def login(new_client):
 
     def log_in(member: StaffMember) -> TabbyClient:
         client = new_client()
-        response = client.post_form(
-            "/staff/login", {"email": member.email, "password": PASSWORD}
-        )
+        response = client.post_form("/staff/login", {"email": member.email, "password": PASSWORD})
         assert response.status_code == 303, response.get_data(as_text=True)
         return client
 

@@ -1,0 +1,203 @@
+"""What a phone sends that the tab refuses: a clear 4xx message, and nothing changed."""
+
+import html
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Tab
+from tests.conftest import open_tab, order
+
+
+def load_tab(in_app, public_id: str) -> Tab:
+    return in_app(
+        lambda: db.session.execute(
+            select(Tab)
+            .where(Tab.public_id == public_id)
+            .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        ).scalar_one()
+    )
+
+
+def snapshot(in_app, public_id: str):
+    """What the database holds for the tab: anything a refusal must leave alone."""
+    tab = load_tab(in_app, public_id)
+    return (
+        tab.status,
+        tab.version,
+        [(line.id, line.status, line.quantity, line.note) for line in tab.lines],
+        len(tab.payments),
+    )
+
+
+@pytest.fixture
+def tab_with_a_line(cafe, phone):
+    """An open tab holding one flat white, its menu page just loaded."""
+    public_id = open_tab(phone, cafe.table, "Ana")
+    assert order(phone, public_id, cafe.flat_white).status_code == 303
+    phone.get(f"/tab/{public_id}/menu")
+    return public_id
+
+
+def item_ids(cafe, other_cafe):
+    return {
+        "unknown": 987654321,
+        "other shop": other_cafe.flat_white.id,
+        "sold out": cafe.sold_out.id,
+        "flat white": cafe.flat_white.id,
+        "not a number": "latte",
+    }
+
+
+BAD_ORDERS = [
+    pytest.param("unknown", 1, "", "That item is not on this menu.", id="unknown-item"),
+    pytest.param("other shop", 1, "", "That item is not on this menu.", id="other-shops-item"),
+    pytest.param("sold out", 1, "", "Banana bread is not available right now", id="unavailable"),
+    pytest.param("not a number", 1, "", "Pick an item from the menu.", id="item-not-a-number"),
+    pytest.param("flat white", 0, "", "Quantity must be between 1 and 99.", id="quantity-0"),
+    pytest.param("flat white", -1, "", "Quantity must be between 1 and 99.", id="quantity--1"),
+    pytest.param("flat white", 100, "", "Quantity must be between 1 and 99.", id="quantity-100"),
+    pytest.param("flat white", "abc", "", "Quantity must be a whole number.", id="quantity-abc"),
+    pytest.param("flat white", "", "", "Quantity must be a whole number.", id="quantity-blank"),
+    pytest.param("flat white", 1, "x" * 141, "at most 140 characters", id="note-141"),
+]
+
+
+@pytest.mark.parametrize(("item", "quantity", "note", "message"), BAD_ORDERS)
+def test_a_bad_order_is_refused_on_the_menu_page_and_adds_nothing(
+    cafe, other_cafe, tab_with_a_line, phone, in_app, item, quantity, note, message
+):
+    before = snapshot(in_app, tab_with_a_line)
+
+    response = order(phone, tab_with_a_line, item_ids(cafe, other_cafe)[item], quantity, note)
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'role="alert"' in page  # shown as an error on the menu, not a success
+    assert snapshot(in_app, tab_with_a_line) == before
+
+
+@pytest.mark.parametrize(
+    ("item", "quantity", "note", "status", "message"),
+    [
+        ("unknown", 1, "", 404, "That item is not on this menu."),
+        ("other shop", 1, "", 404, "That item is not on this menu."),
+        ("sold out", 1, "", 400, "Banana bread is not available right now"),
+        ("flat white", 100, "", 400, "Quantity must be between 1 and 99."),
+        ("flat white", 1, "x" * 141, 400, "at most 140 characters"),
+    ],
+)
+def test_a_bad_order_sent_by_fetch_gets_a_json_error_and_adds_nothing(
+    cafe, other_cafe, tab_with_a_line, phone, in_app, item, quantity, note, status, message
+):
+    before = snapshot(in_app, tab_with_a_line)
+
+    response = phone.post_json(
+        f"/tab/{tab_with_a_line}/order",
+        {"item_id": item_ids(cafe, other_cafe)[item], "quantity": quantity, "note": note},
+    )
+
+    assert response.status_code == status
+    assert message in response.get_json()["error"]
+    assert snapshot(in_app, tab_with_a_line) == before
+
+
+def test_an_order_without_an_item_is_refused(tab_with_a_line, phone, in_app):
+    before = snapshot(in_app, tab_with_a_line)
+
+    response = phone.post_form(f"/tab/{tab_with_a_line}/order", {"quantity": 1})
+
+    assert response.status_code == 400
+    assert "Pick an item from the menu." in response.get_data(as_text=True)
+    assert snapshot(in_app, tab_with_a_line) == before
+
+
+def test_a_note_of_exactly_140_characters_is_fine(cafe, tab_with_a_line, phone, in_app):
+    response = order(phone, tab_with_a_line, cafe.croissant, 1, "n" * 140)
+
+    assert response.status_code == 303
+    assert load_tab(in_app, tab_with_a_line).lines[-1].note == "n" * 140
+
+
+def test_ordering_on_a_paid_tab_is_a_409(cafe, tab_with_a_line, phone, staff_client, in_app):
+    tab_id = load_tab(in_app, tab_with_a_line).id
+    staff_client.get(f"/staff/tabs/{tab_id}")
+    paid = staff_client.post_form(
+        f"/staff/tabs/{tab_id}/payment", {"method": "cash", "amount": "3.80", "tip": "0"}
+    )
+    assert paid.status_code == 303
+    before = snapshot(in_app, tab_with_a_line)
+    assert before[0] == "paid"
+
+    response = order(phone, tab_with_a_line, cafe.croissant)
+
+    assert response.status_code == 409
+    assert "This tab is already paid." in response.get_data(as_text=True)
+    assert snapshot(in_app, tab_with_a_line) == before
+
+
+def test_paying_a_tab_with_nothing_on_it_is_refused(cafe, phone, in_app):
+    public_id = open_tab(phone, cafe.table)
+    phone.get(f"/tab/{public_id}")
+    before = snapshot(in_app, public_id)
+
+    response = phone.post_form(f"/tab/{public_id}/pay")
+
+    assert response.status_code == 400
+    assert "There is nothing on this tab to pay for yet." in response.get_data(as_text=True)
+    assert snapshot(in_app, public_id) == before
+    assert before[0] == "open"
+
+
+def test_paying_a_tab_whose_only_line_was_voided_is_refused(
+    tab_with_a_line, phone, staff_client, in_app
+):
+    line_id = load_tab(in_app, tab_with_a_line).lines[0].id
+    staff_client.get("/staff")
+    voided = staff_client.post_form(f"/staff/lines/{line_id}/void", {"reason": "Spilt"})
+    assert voided.status_code == 303
+    before = snapshot(in_app, tab_with_a_line)
+
+    response = phone.post_form(f"/tab/{tab_with_a_line}/pay")
+
+    assert response.status_code == 400
+    assert "nothing on this tab to pay for" in response.get_data(as_text=True)
+    assert snapshot(in_app, tab_with_a_line) == before
+
+
+def test_the_same_request_key_twice_adds_one_line(cafe, tab_with_a_line, phone, in_app):
+    data = {"item_id": cafe.croissant.id, "quantity": 2, "note": "", "request_key": "k-123"}
+
+    first = phone.post_form(f"/tab/{tab_with_a_line}/order", data)
+    second = phone.post_form(f"/tab/{tab_with_a_line}/order", data)
+
+    assert first.status_code == 303
+    assert second.status_code == 303
+    lines = load_tab(in_app, tab_with_a_line).lines
+    assert [(line.name, line.quantity) for line in lines] == [
+        ("Flat white", 1),
+        ("Butter croissant", 2),
+    ]
+
+
+def test_different_request_keys_add_separate_lines(cafe, tab_with_a_line, phone, in_app):
+    for key in ("k-1", "k-2"):
+        data = {"item_id": cafe.croissant.id, "quantity": 1, "request_key": key}
+        assert phone.post_form(f"/tab/{tab_with_a_line}/order", data).status_code == 303
+
+    assert len(load_tab(in_app, tab_with_a_line).lines) == 3
+
+
+@pytest.mark.parametrize("path", ["order", "pay", "keep-ordering"])
+def test_a_get_to_an_action_is_405(tab_with_a_line, phone, in_app, path):
+    before = snapshot(in_app, tab_with_a_line)
+
+    response = phone.get(f"/tab/{tab_with_a_line}/{path}")
+
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "That action isn't possible here." in html.unescape(response.get_data(as_text=True))
+    assert snapshot(in_app, tab_with_a_line) == before

@@ -1,0 +1,180 @@
+"""A tab answers only to the phone that opened it: another phone that has its link (or
+guesses a cookie) sees nothing and changes nothing."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Tab
+from tests.conftest import open_tab, order
+
+PHONE_COOKIE = "tabby_phone"
+PAGES = ["", "/live", "/menu", "/bill", "/receipt"]
+
+
+def load_tab(in_app, public_id: str) -> Tab:
+    return in_app(
+        lambda: db.session.execute(
+            select(Tab)
+            .where(Tab.public_id == public_id)
+            .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        ).scalar_one()
+    )
+
+
+def snapshot(in_app, public_id: str):
+    tab = load_tab(in_app, public_id)
+    return (
+        tab.status,
+        tab.version,
+        tab.phone_id,
+        [(line.id, line.status, line.quantity) for line in tab.lines],
+        len(tab.payments),
+    )
+
+
+@pytest.fixture
+def tab_a(cafe, new_client):
+    """Phone A's tab, with a flat white on it; returns (phone A, public id)."""
+    phone_a = new_client()
+    public_id = open_tab(phone_a, cafe.table, "Zebedee")
+    assert order(phone_a, public_id, cafe.flat_white, 2, "extra hot").status_code == 303
+    return phone_a, public_id
+
+
+def stranger(kind, cafe, new_client):
+    """Phone B: no phone cookie at all, or one of its own from its own tab."""
+    phone_b = new_client()
+    if kind == "own cookie":
+        open_tab(phone_b, cafe.table, "Ben")
+        assert phone_b.get_cookie(PHONE_COOKIE) is not None
+    phone_b.csrf_token()
+    return phone_b
+
+
+STRANGERS = ["no cookie", "own cookie"]
+
+
+def assert_refused_and_blind(response, public_id: str):
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    for secret in ("Zebedee", "Flat white", "extra hot", "€7.60", public_id[:6].upper()):
+        assert secret not in body
+
+
+@pytest.mark.parametrize("kind", STRANGERS)
+@pytest.mark.parametrize("page", PAGES)
+def test_another_phone_cannot_see_the_tab(cafe, tab_a, new_client, kind, page):
+    _, public_id = tab_a
+    phone_b = stranger(kind, cafe, new_client)
+
+    response = phone_b.get(f"/tab/{public_id}{page}")
+
+    assert_refused_and_blind(response, public_id)
+    if page != "/live":
+        assert "This tab belongs to another phone" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", STRANGERS)
+def test_another_phone_cannot_see_the_receipt_of_a_paid_tab(
+    cafe, tab_a, new_client, staff_client, in_app, kind
+):
+    _, public_id = tab_a
+    tab_id = load_tab(in_app, public_id).id
+    staff_client.get(f"/staff/tabs/{tab_id}")
+    paid = staff_client.post_form(
+        f"/staff/tabs/{tab_id}/payment", {"method": "cash", "amount": "7.60", "tip": "1.00"}
+    )
+    assert paid.status_code == 303
+    phone_b = stranger(kind, cafe, new_client)
+
+    for page in ("", "/receipt", "/live"):
+        assert_refused_and_blind(phone_b.get(f"/tab/{public_id}{page}"), public_id)
+
+
+@pytest.mark.parametrize("kind", STRANGERS)
+def test_another_phone_cannot_order_on_the_tab(cafe, tab_a, new_client, in_app, kind):
+    _, public_id = tab_a
+    phone_b = stranger(kind, cafe, new_client)
+    before = snapshot(in_app, public_id)
+
+    response = order(phone_b, public_id, cafe.croissant, 3)
+
+    assert_refused_and_blind(response, public_id)
+    assert snapshot(in_app, public_id) == before
+
+
+@pytest.mark.parametrize("kind", STRANGERS)
+def test_another_phone_cannot_ask_to_pay(cafe, tab_a, new_client, in_app, kind):
+    _, public_id = tab_a
+    phone_b = stranger(kind, cafe, new_client)
+    before = snapshot(in_app, public_id)
+    assert before[0] == "open"
+
+    response = phone_b.post_form(f"/tab/{public_id}/pay")
+
+    assert_refused_and_blind(response, public_id)
+    assert snapshot(in_app, public_id) == before
+
+
+@pytest.mark.parametrize("kind", STRANGERS)
+def test_another_phone_cannot_reopen_a_settling_tab(cafe, tab_a, new_client, in_app, kind):
+    phone_a, public_id = tab_a
+    phone_a.get(f"/tab/{public_id}/bill")
+    assert phone_a.post_form(f"/tab/{public_id}/pay").status_code == 303
+    phone_b = stranger(kind, cafe, new_client)
+    before = snapshot(in_app, public_id)
+    assert before[0] == "settling"
+
+    response = phone_b.post_form(f"/tab/{public_id}/keep-ordering")
+
+    assert_refused_and_blind(response, public_id)
+    assert snapshot(in_app, public_id) == before
+
+
+def test_the_owner_phone_still_gets_in(tab_a):
+    phone_a, public_id = tab_a
+    for page in PAGES[:-1]:
+        assert phone_a.get(f"/tab/{public_id}{page}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param("A" * 22, id="well-formed-but-unknown"),
+        pytest.param("not a phone id!", id="garbled"),
+        pytest.param("", id="empty"),
+        pytest.param("x" * 200, id="too-long"),
+    ],
+)
+def test_a_forged_phone_cookie_gets_403(cafe, tab_a, new_client, in_app, forged):
+    _, public_id = tab_a
+    phone_b = new_client()
+    phone_b.set_cookie(PHONE_COOKIE, forged)
+    phone_b.csrf_token()
+    before = snapshot(in_app, public_id)
+
+    for page in PAGES:
+        assert_refused_and_blind(phone_b.get(f"/tab/{public_id}{page}"), public_id)
+    assert_refused_and_blind(order(phone_b, public_id, cafe.croissant), public_id)
+    assert_refused_and_blind(phone_b.post_form(f"/tab/{public_id}/pay"), public_id)
+    assert snapshot(in_app, public_id) == before
+
+
+def test_a_cookie_one_character_off_gets_403(tab_a, new_client):
+    phone_a, public_id = tab_a
+    real = phone_a.get_cookie(PHONE_COOKIE).value
+    near_miss = real[:-1] + ("B" if real[-1] != "B" else "C")
+    phone_b = new_client()
+    phone_b.set_cookie(PHONE_COOKIE, near_miss)
+
+    assert_refused_and_blind(phone_b.get(f"/tab/{public_id}"), public_id)
+
+
+def test_an_unknown_tab_id_is_404_for_everyone(tab_a):
+    phone_a, _ = tab_a
+
+    response = phone_a.get("/tab/this-tab-does-not-exist")
+
+    assert response.status_code == 404
