@@ -10,11 +10,12 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import Config, secret_key_from_instance
 from extensions import csrf, db, login_manager, migrate
 from money import format_money, format_plain
-from services import Refused
+from services import MAX_ID, Refused
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_database(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -93,6 +95,25 @@ def register_database(app: Flask) -> None:
         # Page views and polls read without blocking anyone.
         reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+class IdConverter(IntegerConverter):
+    """`<id:…>`: a row id. Anything outside the column's range is a 404 before any
+    query runs."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class TokenConverter(BaseConverter):
+    """`<token:…>`: a card code or tab id, URL-safe base64 only."""
+
+    regex = r"[A-Za-z0-9_-]{1,64}"
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["token"] = TokenConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -103,7 +103,7 @@ def my_tab(public_id: str, *, with_lines: bool = True) -> Tab:
 # -- the card ----------------------------------------------------------------------
 
 
-@bp.get("/t/<code>")
+@bp.get("/t/<token:code>")
 def card(code: str):
     card = card_or_friendly_404(code)
     mine = tab_service.live_tab_for_phone(card.shop_id, phone_id())
@@ -115,7 +115,7 @@ def card(code: str):
     )
 
 
-@bp.post("/t/<code>")
+@bp.post("/t/<token:code>")
 def open_tab(code: str):
     card = card_or_friendly_404(code)
     form = OpenTabForm()
@@ -132,7 +132,7 @@ def open_tab(code: str):
 # -- the tab -----------------------------------------------------------------------
 
 
-@bp.get("/tab/<public_id>")
+@bp.get("/tab/<token:public_id>")
 def tab(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
@@ -140,7 +140,7 @@ def tab(public_id: str):
     return render_template("customer/tab.html", tab=tab, shop=tab.shop, form=EmptyForm())
 
 
-@bp.get("/tab/<public_id>/live")
+@bp.get("/tab/<token:public_id>/live")
 def tab_live(public_id: str):
     """Polled by the open tab page; 304 when nothing changed since the last answer."""
     tab = my_tab(public_id, with_lines=False)
@@ -161,7 +161,7 @@ def tab_live(public_id: str):
     return response
 
 
-@bp.get("/tab/<public_id>/menu")
+@bp.get("/tab/<token:public_id>/menu")
 def menu(public_id: str):
     tab = my_tab(public_id)
     return render_menu(tab)
@@ -192,7 +192,7 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
     )
 
 
-@bp.post("/tab/<public_id>/order")
+@bp.post("/tab/<token:public_id>/order")
 def order(public_id: str):
     tab = my_tab(public_id)
     form = OrderForm()
@@ -221,7 +221,7 @@ def order(public_id: str):
     return redirect(url_for(".menu", public_id=public_id), code=303)
 
 
-@bp.get("/tab/<public_id>/bill")
+@bp.get("/tab/<token:public_id>/bill")
 def bill(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
@@ -229,7 +229,7 @@ def bill(public_id: str):
     return render_template("customer/bill.html", tab=tab, shop=tab.shop, form=EmptyForm())
 
 
-@bp.post("/tab/<public_id>/pay")
+@bp.post("/tab/<token:public_id>/pay")
 def pay_at_counter(public_id: str):
     tab = my_tab(public_id)
     with unit_of_work():
@@ -237,7 +237,7 @@ def pay_at_counter(public_id: str):
     return redirect(url_for(".tab", public_id=public_id), code=303)
 
 
-@bp.post("/tab/<public_id>/keep-ordering")
+@bp.post("/tab/<token:public_id>/keep-ordering")
 def keep_ordering(public_id: str):
     tab = my_tab(public_id)
     with unit_of_work():
@@ -245,7 +245,7 @@ def keep_ordering(public_id: str):
     return redirect(url_for(".menu", public_id=public_id), code=303)
 
 
-@bp.get("/tab/<public_id>/receipt")
+@bp.get("/tab/<token:public_id>/receipt")
 def receipt(public_id: str):
     tab = my_tab(public_id)
     if tab.status != PAID:

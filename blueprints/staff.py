@@ -37,7 +37,7 @@ from forms import (
 from models import Shop, StaffMember, Tab, TabLine, TokenCard
 from models.tab import LINE_VOID
 from money import AmountError, format_plain, parse_amount
-from services import Refused, unit_of_work
+from services import Refused, parse_id, unit_of_work
 from services import tabs as tab_service
 from services.counter import counter_view, menu_items, personal_cards
 
@@ -95,9 +95,8 @@ def shop_line(line_id: int) -> TabLine:
 
 
 def shop_card(card_id) -> TokenCard:
-    try:
-        card_id = int(card_id)
-    except (TypeError, ValueError):
+    card_id = parse_id(card_id)
+    if card_id is None:
         abort(404)
     card = db.session.execute(
         select(TokenCard).where(TokenCard.id == card_id, TokenCard.shop_id == current_user.shop_id)
@@ -183,7 +182,7 @@ def counter_live():
     return response
 
 
-@bp.post("/lines/<int:line_id>/status")
+@bp.post("/lines/<id:line_id>/status")
 @login_required
 def move_line(line_id: int):
     line = shop_line(line_id)
@@ -195,7 +194,7 @@ def move_line(line_id: int):
     return done(f"{line.name}: {line.status}.", url_for(".counter"))
 
 
-@bp.post("/lines/<int:line_id>/void")
+@bp.post("/lines/<id:line_id>/void")
 @login_required
 def void_line(line_id: int):
     line = shop_line(line_id)
@@ -208,7 +207,7 @@ def void_line(line_id: int):
 # -- tabs ----------------------------------------------------------------------------
 
 
-@bp.get("/tabs/<int:tab_id>")
+@bp.get("/tabs/<id:tab_id>")
 @login_required
 def tab(tab_id: int):
     tab = shop_tab(tab_id)
@@ -240,7 +239,7 @@ def format_amount(tab: Tab) -> str:
     return format_plain(tab.total, tab.currency)
 
 
-@bp.post("/tabs/<int:tab_id>/order")
+@bp.post("/tabs/<id:tab_id>/order")
 @login_required
 def order(tab_id: int):
     tab = shop_tab(tab_id)
@@ -257,7 +256,7 @@ def order(tab_id: int):
     return done(f"Added {line.quantity} × {line.name}.", url_for(".tab", tab_id=tab_id))
 
 
-@bp.post("/tabs/<int:tab_id>/payment")
+@bp.post("/tabs/<id:tab_id>/payment")
 @login_required
 def payment(tab_id: int):
     tab = shop_tab(tab_id)
@@ -275,7 +274,7 @@ def payment(tab_id: int):
     )
 
 
-@bp.post("/tabs/<int:tab_id>/close")
+@bp.post("/tabs/<id:tab_id>/close")
 @login_required
 def close(tab_id: int):
     tab = shop_tab(tab_id)
@@ -309,7 +308,7 @@ def cards():
     return render_template("staff/cards.html", shop=shop, cards=personal_cards(shop.id))
 
 
-@bp.get("/cards/<int:card_id>/qr.svg")
+@bp.get("/cards/<id:card_id>/qr.svg")
 @login_required
 def card_qr(card_id: int):
     card = shop_card(card_id)

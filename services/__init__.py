@@ -8,6 +8,18 @@ from contextlib import contextmanager
 
 from extensions import db
 
+# The largest id an INTEGER column holds; PostgreSQL refuses to even compare a bigger one.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """A row id sent by a form, or None when the value could not be one."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
 
 class Refused(Exception):
     """An action the rules do not allow; carries the message the person sees."""

@@ -7,6 +7,8 @@ a late order on the same tab are serialised and the amount paid is always the
 amount owed.
 """
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,11 +28,14 @@ from models.tab import (
     can_move_tab,
 )
 from money import format_money
-from services import Conflict, NotFound, Refused
+from services import Conflict, NotFound, Refused, parse_id
 
 MAX_NAME = 40
 MAX_NOTE = 140
 MAX_REASON = 200
+# Control characters (NUL among them, which PostgreSQL refuses to store) never
+# belong in a name, note or key a person typed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _STATUS_TIMESTAMP = {
     "preparing": "preparing_at",
@@ -62,13 +67,14 @@ def _touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
 def _closed_message(tab: Tab) -> str:
     return {
         PAID: "This tab is already paid.",
-        SETTLING: "This tab is waiting for payment.",
+        SETTLING: "You've asked to pay, so this tab is waiting for payment. "
+        "Tap “I want to order more” on your tab to add to it.",
         OPEN: "This tab is still open.",
     }.get(tab.status, "This tab is closed.")
 
 
 def _clean_text(value: str | None, limit: int, what: str) -> str:
-    value = " ".join((value or "").split())
+    value = " ".join(_CONTROL.sub(" ", value or "").split())
     if len(value) > limit:
         raise Refused(f"{what} can be at most {limit} characters.")
     return value
@@ -227,14 +233,16 @@ def add_line(
     """
     quantity = parse_quantity(quantity)
     note = _clean_text(note, MAX_NOTE, "The note")
-    request_key = (request_key or "").strip()[:64] or None
+    request_key = _CONTROL.sub("", request_key or "").strip()[:64] or None
     try:
-        item_id = int(item_id)
+        item_id = parse_id(int(str(item_id).strip()))
     except (TypeError, ValueError):
         raise Refused("Pick an item from the menu.") from None
-    item = db.session.execute(
-        select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
-    ).scalar_one_or_none()
+    item = None
+    if item_id is not None:  # out of range is simply no item
+        item = db.session.execute(
+            select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
+        ).scalar_one_or_none()
     if item is None:
         raise NotFound("That item is not on this menu.")
     if not item.available:
@@ -244,7 +252,9 @@ def add_line(
     if repeat is not None:
         return repeat
 
-    _touch_tab(tab)
+    # Once a customer has asked to pay, staff are about to take the amount they were
+    # shown; only staff may still add to it (they are the ones taking the money).
+    _touch_tab(tab, allowed=LIVE_TAB_STATUSES if staff else (OPEN,))
     # The same tap may have been committed by a simultaneous request while this one
     # waited for the tab's row lock; it is one order, not two.
     repeat = _line_for_key(tab, request_key)

@@ -48,6 +48,9 @@ def item_ids(cafe, other_cafe):
         "sold out": cafe.sold_out.id,
         "flat white": cafe.flat_white.id,
         "not a number": "latte",
+        "negative": -5,
+        "past a 32-bit id": 2**31,
+        "past a 64-bit id": 10**30,
     }
 
 
@@ -56,6 +59,9 @@ BAD_ORDERS = [
     pytest.param("other shop", 1, "", "That item is not on this menu.", id="other-shops-item"),
     pytest.param("sold out", 1, "", "Banana bread is not available right now", id="unavailable"),
     pytest.param("not a number", 1, "", "Pick an item from the menu.", id="item-not-a-number"),
+    pytest.param("negative", 1, "", "That item is not on this menu.", id="item-negative"),
+    pytest.param("past a 32-bit id", 1, "", "That item is not on this menu.", id="item-id-2**31"),
+    pytest.param("past a 64-bit id", 1, "", "That item is not on this menu.", id="item-id-10**30"),
     pytest.param("flat white", 0, "", "Quantity must be between 1 and 99.", id="quantity-0"),
     pytest.param("flat white", -1, "", "Quantity must be between 1 and 99.", id="quantity--1"),
     pytest.param("flat white", 100, "", "Quantity must be between 1 and 99.", id="quantity-100"),
@@ -85,6 +91,7 @@ def test_a_bad_order_is_refused_on_the_menu_page_and_adds_nothing(
     [
         ("unknown", 1, "", 404, "That item is not on this menu."),
         ("other shop", 1, "", 404, "That item is not on this menu."),
+        ("past a 32-bit id", 1, "", 404, "That item is not on this menu."),
         ("sold out", 1, "", 400, "Banana bread is not available right now"),
         ("flat white", 100, "", 400, "Quantity must be between 1 and 99."),
         ("flat white", 1, "x" * 141, 400, "at most 140 characters"),
@@ -120,6 +127,24 @@ def test_a_note_of_exactly_140_characters_is_fine(cafe, tab_with_a_line, phone, 
 
     assert response.status_code == 303
     assert load_tab(in_app, tab_with_a_line).lines[-1].note == "n" * 140
+
+
+def test_control_characters_in_a_note_or_request_key_are_dropped(
+    cafe, tab_with_a_line, phone, in_app
+):
+    data = {"item_id": cafe.croissant.id, "quantity": 1, "note": "oat\x00milk\x07"}
+    for _ in range(2):
+        response = phone.post_form(
+            f"/tab/{tab_with_a_line}/order", {**data, "request_key": "k\x00-1"}
+        )
+        assert response.status_code == 303
+
+    lines = load_tab(in_app, tab_with_a_line).lines
+    assert [(line.name, line.note) for line in lines] == [
+        ("Flat white", ""),
+        ("Butter croissant", "oat milk"),
+    ]
+    assert lines[1].request_key == "k-1"
 
 
 def test_ordering_on_a_paid_tab_is_a_409(cafe, tab_with_a_line, phone, staff_client, in_app):

@@ -63,6 +63,16 @@ def test_an_unknown_code_gets_a_friendly_404(cafe, phone, in_app):
     assert tab_count(in_app) == 0
 
 
+def test_a_code_with_a_nul_byte_is_an_unknown_code(cafe, phone, in_app):
+    response = phone.get(f"/t/{cafe.table.code}%00")
+
+    assert response.status_code == 404
+    assert "scan the code again" in response.get_data(as_text=True)
+    posted = phone.post_form(f"/t/{cafe.table.code}%00", {"customer_name": "Ana"})
+    assert posted.status_code == 404
+    assert tab_count(in_app) == 0
+
+
 def test_a_revoked_card_gets_a_friendly_404_and_opens_nothing(cafe, create_card, phone, in_app):
     revoked = create_card(cafe.shop, "table", "Old table 7", active=False)
 
@@ -100,6 +110,12 @@ def test_open_my_tab_opens_a_tab_and_goes_to_it(cafe, phone, in_app):
     page = phone.get(response.location)
     assert page.status_code == 200
     assert "Ana Maria" in page.get_data(as_text=True)
+
+
+def test_control_characters_in_the_name_are_dropped(cafe, phone, in_app):
+    public_id = open_tab(phone, cafe.table, "Ana\x00\x07Maria\x1b")
+
+    assert load_tab(in_app, public_id).customer_name == "Ana Maria"
 
 
 def test_the_name_is_optional(cafe, phone, in_app):

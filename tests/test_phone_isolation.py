@@ -1,6 +1,8 @@
 """A tab answers only to the phone that opened it: another phone that has its link (or
 guesses a cookie) sees nothing and changes nothing."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -162,6 +164,18 @@ def test_a_forged_phone_cookie_gets_403(cafe, tab_a, new_client, in_app, forged)
     assert snapshot(in_app, public_id) == before
 
 
+def test_a_garbled_cookie_is_replaced_when_the_phone_opens_a_tab(cafe, new_client, in_app):
+    phone = new_client()
+    phone.set_cookie(PHONE_COOKIE, "not a phone id!")
+
+    public_id = open_tab(phone, cafe.table)
+
+    new_value = phone.get_cookie(PHONE_COOKIE).value
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22,43}", new_value)
+    assert load_tab(in_app, public_id).phone_id == new_value
+    assert phone.get(f"/tab/{public_id}").status_code == 200
+
+
 def test_a_cookie_one_character_off_gets_403(tab_a, new_client):
     phone_a, public_id = tab_a
     real = phone_a.get_cookie(PHONE_COOKIE).value
@@ -172,9 +186,9 @@ def test_a_cookie_one_character_off_gets_403(tab_a, new_client):
     assert_refused_and_blind(phone_b.get(f"/tab/{public_id}"), public_id)
 
 
-def test_an_unknown_tab_id_is_404_for_everyone(tab_a):
-    phone_a, _ = tab_a
+@pytest.mark.parametrize("suffix", ["", "/live", "/menu", "/bill", "/receipt"])
+def test_an_unknown_tab_id_is_404_for_everyone(tab_a, suffix):
+    phone_a, public_id = tab_a
 
-    response = phone_a.get("/tab/this-tab-does-not-exist")
-
-    assert response.status_code == 404
+    assert phone_a.get(f"/tab/this-tab-does-not-exist{suffix}").status_code == 404
+    assert phone_a.get(f"/tab/{public_id}%00{suffix}").status_code == 404

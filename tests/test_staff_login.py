@@ -188,16 +188,16 @@ def test_the_session_cookie_is_httponly_lax_and_secure_when_asked(cafe, make_app
 STAFF_ROUTES = [
     ("GET", "/staff"),
     ("GET", "/staff/live"),
-    ("GET", "/staff/tabs/<int:tab_id>"),
+    ("GET", "/staff/tabs/<id:tab_id>"),
     ("GET", "/staff/tabs/new"),
     ("GET", "/staff/cards"),
-    ("GET", "/staff/cards/<int:card_id>/qr.svg"),
+    ("GET", "/staff/cards/<id:card_id>/qr.svg"),
     ("POST", "/staff/logout"),
-    ("POST", "/staff/lines/<int:line_id>/status"),
-    ("POST", "/staff/lines/<int:line_id>/void"),
-    ("POST", "/staff/tabs/<int:tab_id>/order"),
-    ("POST", "/staff/tabs/<int:tab_id>/payment"),
-    ("POST", "/staff/tabs/<int:tab_id>/close"),
+    ("POST", "/staff/lines/<id:line_id>/status"),
+    ("POST", "/staff/lines/<id:line_id>/void"),
+    ("POST", "/staff/tabs/<id:tab_id>/order"),
+    ("POST", "/staff/tabs/<id:tab_id>/payment"),
+    ("POST", "/staff/tabs/<id:tab_id>/close"),
     ("POST", "/staff/tabs/new"),
 ]
 
@@ -250,9 +250,9 @@ def test_anonymous_visitors_are_sent_to_login_and_change_nothing(
     cafe, tab_id, empty_tab_id, line_id = busy_cafe
     target_tab = empty_tab_id if rule.endswith("/close") else tab_id
     url = (
-        rule.replace("<int:tab_id>", str(target_tab))
-        .replace("<int:line_id>", str(line_id))
-        .replace("<int:card_id>", str(cafe.personal.id))
+        rule.replace("<id:tab_id>", str(target_tab))
+        .replace("<id:line_id>", str(line_id))
+        .replace("<id:card_id>", str(cafe.personal.id))
     )
     # What a signed-in member would send to make each of these change something.
     data = {
