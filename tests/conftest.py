@@ -20,14 +20,15 @@ from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from app import create_app
 from config import normalise_database_url
 from extensions import db
-from models import MenuItem, Shop, StaffMember, TokenCard
+from models import MenuItem, Shop, StaffMember, Tab, TokenCard
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = Path(os.environ.get("TABBY_TEST_OUTPUT", ROOT / "test-output"))
@@ -354,6 +355,31 @@ def open_tab(phone: TabbyClient, card: TokenCard, name: str = "") -> str:
 def order(phone: TabbyClient, public_id: str, item, quantity=1, note="", **extra):
     data = {"item_id": getattr(item, "id", item), "quantity": quantity, "note": note, **extra}
     return phone.post_form(f"/tab/{public_id}/order", data)
+
+
+def load_tab(in_app, public_id: str) -> Tab:
+    """The tab as the database holds it, with its lines and payments loaded."""
+    return in_app(
+        lambda: db.session.execute(
+            select(Tab)
+            .where(Tab.public_id == public_id)
+            .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        ).scalar_one()
+    )
+
+
+def tab_snapshot(in_app, public_id: str):
+    """Everything about a tab that a refused request must leave exactly as it was."""
+    tab = load_tab(in_app, public_id)
+    return (
+        tab.status,
+        tab.version,
+        tab.phone_id,
+        tab.open_phone_id,
+        tab.open_card_id,
+        [(line.id, line.status, line.quantity, line.note) for line in tab.lines],
+        [(payment.id, payment.amount, payment.tip) for payment in tab.payments],
+    )
 
 
 @pytest.fixture

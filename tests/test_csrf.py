@@ -5,25 +5,16 @@ import html
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Tab
-from tests.conftest import PASSWORD, open_tab, order
+from tests.conftest import PASSWORD, load_tab, open_tab, order
 
 RELOAD = "reload the page and try again"
 
 
 def tab_count(in_app) -> int:
     return in_app(lambda: db.session.execute(select(func.count(Tab.id))).scalar_one())
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(
-            select(Tab).where(Tab.public_id == public_id).options(selectinload(Tab.lines))
-        ).scalar_one()
-    )
 
 
 def assert_reload_page(response):

@@ -3,33 +3,8 @@
 import html
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from extensions import db
-from models import Tab
-from tests.conftest import open_tab, order
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(
-            select(Tab)
-            .where(Tab.public_id == public_id)
-            .options(selectinload(Tab.lines), selectinload(Tab.payments))
-        ).scalar_one()
-    )
-
-
-def snapshot(in_app, public_id: str):
-    """What the database holds for the tab: anything a refusal must leave alone."""
-    tab = load_tab(in_app, public_id)
-    return (
-        tab.status,
-        tab.version,
-        [(line.id, line.status, line.quantity, line.note) for line in tab.lines],
-        len(tab.payments),
-    )
+from tests.conftest import load_tab, open_tab, order, tab_snapshot
 
 
 @pytest.fixture
@@ -75,7 +50,7 @@ BAD_ORDERS = [
 def test_a_bad_order_is_refused_on_the_menu_page_and_adds_nothing(
     cafe, other_cafe, tab_with_a_line, phone, in_app, item, quantity, note, message
 ):
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
 
     response = order(phone, tab_with_a_line, item_ids(cafe, other_cafe)[item], quantity, note)
 
@@ -83,7 +58,7 @@ def test_a_bad_order_is_refused_on_the_menu_page_and_adds_nothing(
     page = response.get_data(as_text=True)
     assert message in page
     assert 'role="alert"' in page  # shown as an error on the menu, not a success
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before
 
 
 @pytest.mark.parametrize(
@@ -100,7 +75,7 @@ def test_a_bad_order_is_refused_on_the_menu_page_and_adds_nothing(
 def test_a_bad_order_sent_by_fetch_gets_a_json_error_and_adds_nothing(
     cafe, other_cafe, tab_with_a_line, phone, in_app, item, quantity, note, status, message
 ):
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
 
     response = phone.post_json(
         f"/tab/{tab_with_a_line}/order",
@@ -109,17 +84,17 @@ def test_a_bad_order_sent_by_fetch_gets_a_json_error_and_adds_nothing(
 
     assert response.status_code == status
     assert message in response.get_json()["error"]
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before
 
 
 def test_an_order_without_an_item_is_refused(tab_with_a_line, phone, in_app):
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
 
     response = phone.post_form(f"/tab/{tab_with_a_line}/order", {"quantity": 1})
 
     assert response.status_code == 400
     assert "Pick an item from the menu." in response.get_data(as_text=True)
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before
 
 
 def test_a_note_of_exactly_140_characters_is_fine(cafe, tab_with_a_line, phone, in_app):
@@ -154,26 +129,26 @@ def test_ordering_on_a_paid_tab_is_a_409(cafe, tab_with_a_line, phone, staff_cli
         f"/staff/tabs/{tab_id}/payment", {"method": "cash", "amount": "3.80", "tip": "0"}
     )
     assert paid.status_code == 303
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
     assert before[0] == "paid"
 
     response = order(phone, tab_with_a_line, cafe.croissant)
 
     assert response.status_code == 409
     assert "This tab is already paid." in response.get_data(as_text=True)
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before
 
 
 def test_paying_a_tab_with_nothing_on_it_is_refused(cafe, phone, in_app):
     public_id = open_tab(phone, cafe.table)
     phone.get(f"/tab/{public_id}")
-    before = snapshot(in_app, public_id)
+    before = tab_snapshot(in_app, public_id)
 
     response = phone.post_form(f"/tab/{public_id}/pay")
 
     assert response.status_code == 400
     assert "There is nothing on this tab to pay for yet." in response.get_data(as_text=True)
-    assert snapshot(in_app, public_id) == before
+    assert tab_snapshot(in_app, public_id) == before
     assert before[0] == "open"
 
 
@@ -184,13 +159,13 @@ def test_paying_a_tab_whose_only_line_was_voided_is_refused(
     staff_client.get("/staff")
     voided = staff_client.post_form(f"/staff/lines/{line_id}/void", {"reason": "Spilt"})
     assert voided.status_code == 303
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
 
     response = phone.post_form(f"/tab/{tab_with_a_line}/pay")
 
     assert response.status_code == 400
     assert "nothing on this tab to pay for" in response.get_data(as_text=True)
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before
 
 
 def test_the_same_request_key_twice_adds_one_line(cafe, tab_with_a_line, phone, in_app):
@@ -218,11 +193,11 @@ def test_different_request_keys_add_separate_lines(cafe, tab_with_a_line, phone,
 
 @pytest.mark.parametrize("path", ["order", "pay", "keep-ordering"])
 def test_a_get_to_an_action_is_405(tab_with_a_line, phone, in_app, path):
-    before = snapshot(in_app, tab_with_a_line)
+    before = tab_snapshot(in_app, tab_with_a_line)
 
     response = phone.get(f"/tab/{tab_with_a_line}/{path}")
 
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert "That action isn't possible here." in html.unescape(response.get_data(as_text=True))
-    assert snapshot(in_app, tab_with_a_line) == before
+    assert tab_snapshot(in_app, tab_with_a_line) == before

@@ -4,19 +4,13 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab
-from tests.conftest import open_tab, order
+from tests.conftest import load_tab, open_tab, order
 
 PHONE_COOKIE = "tabby_phone"
 
 
 def tab_count(in_app) -> int:
     return in_app(lambda: db.session.execute(select(func.count(Tab.id))).scalar_one())
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(select(Tab).where(Tab.public_id == public_id)).scalar_one()
-    )
 
 
 def phone_cookie_header(response) -> str:

@@ -3,22 +3,10 @@
 import re
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from extensions import db
-from models import Tab
-from tests.conftest import open_tab, order
+from tests.conftest import load_tab, open_tab, order
 
 JSON = {"Accept": "application/json"}
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(
-            select(Tab).where(Tab.public_id == public_id).options(selectinload(Tab.lines))
-        ).scalar_one()
-    )
 
 
 def poll(phone, public_id: str, etag: str | None = None):

@@ -5,22 +5,10 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Tab
-from tests.conftest import open_tab, order
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(
-            select(Tab)
-            .where(Tab.public_id == public_id)
-            .options(selectinload(Tab.lines), selectinload(Tab.payments))
-        ).scalar_one()
-    )
+from tests.conftest import load_tab, open_tab, order
 
 
 def staff_moves(staff, line_id: int, status: str):

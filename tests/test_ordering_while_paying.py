@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab, TabLine
-from tests.conftest import open_tab, order
+from tests.conftest import load_tab, open_tab, order
 
 
 def line_count(in_app, public_id):
@@ -13,12 +13,6 @@ def line_count(in_app, public_id):
         lambda: db.session.execute(
             select(func.count(TabLine.id)).join(TabLine.tab).where(Tab.public_id == public_id)
         ).scalar_one()
-    )
-
-
-def tab_row(in_app, public_id):
-    return in_app(
-        lambda: db.session.execute(select(Tab).where(Tab.public_id == public_id)).scalar_one()
     )
 
 
@@ -31,7 +25,7 @@ def asked_to_pay(phone, cafe):
 
 def test_the_phone_cannot_order_while_waiting_to_pay(cafe, phone, in_app):
     public_id = asked_to_pay(phone, cafe)
-    version = tab_row(in_app, public_id).version
+    version = load_tab(in_app, public_id).version
 
     response = order(phone, public_id, cafe.croissant)
 
@@ -40,7 +34,7 @@ def test_the_phone_cannot_order_while_waiting_to_pay(cafe, phone, in_app):
     assert "waiting for payment" in page
     assert "I want to order more" in page
     assert line_count(in_app, public_id) == 1
-    tab = tab_row(in_app, public_id)
+    tab = load_tab(in_app, public_id)
     assert (tab.status, tab.version) == ("settling", version)
 
 
@@ -62,12 +56,12 @@ def test_after_choosing_to_order_more_the_phone_can_order_again(cafe, phone, in_
 
     assert order(phone, public_id, cafe.croissant).status_code == 303
     assert line_count(in_app, public_id) == 2
-    assert tab_row(in_app, public_id).status == "open"
+    assert load_tab(in_app, public_id).status == "open"
 
 
 def test_staff_can_still_add_at_the_counter_while_the_tab_waits(cafe, phone, staff_client, in_app):
     public_id = asked_to_pay(phone, cafe)
-    tab = tab_row(in_app, public_id)
+    tab = load_tab(in_app, public_id)
 
     response = staff_client.post_form(
         f"/staff/tabs/{tab.id}/order", {"item_id": cafe.croissant.id, "quantity": 1}
@@ -75,4 +69,4 @@ def test_staff_can_still_add_at_the_counter_while_the_tab_waits(cafe, phone, sta
 
     assert response.status_code == 303
     assert line_count(in_app, public_id) == 2
-    assert tab_row(in_app, public_id).status == "settling"
+    assert load_tab(in_app, public_id).status == "settling"

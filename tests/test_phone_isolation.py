@@ -4,36 +4,11 @@ guesses a cookie) sees nothing and changes nothing."""
 import re
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from extensions import db
-from models import Tab
-from tests.conftest import open_tab, order
+from tests.conftest import load_tab, open_tab, order, tab_snapshot
 
 PHONE_COOKIE = "tabby_phone"
 PAGES = ["", "/live", "/menu", "/bill", "/receipt"]
-
-
-def load_tab(in_app, public_id: str) -> Tab:
-    return in_app(
-        lambda: db.session.execute(
-            select(Tab)
-            .where(Tab.public_id == public_id)
-            .options(selectinload(Tab.lines), selectinload(Tab.payments))
-        ).scalar_one()
-    )
-
-
-def snapshot(in_app, public_id: str):
-    tab = load_tab(in_app, public_id)
-    return (
-        tab.status,
-        tab.version,
-        tab.phone_id,
-        [(line.id, line.status, line.quantity) for line in tab.lines],
-        len(tab.payments),
-    )
 
 
 @pytest.fixture
@@ -99,25 +74,25 @@ def test_another_phone_cannot_see_the_receipt_of_a_paid_tab(
 def test_another_phone_cannot_order_on_the_tab(cafe, tab_a, new_client, in_app, kind):
     _, public_id = tab_a
     phone_b = stranger(kind, cafe, new_client)
-    before = snapshot(in_app, public_id)
+    before = tab_snapshot(in_app, public_id)
 
     response = order(phone_b, public_id, cafe.croissant, 3)
 
     assert_refused_and_blind(response, public_id)
-    assert snapshot(in_app, public_id) == before
+    assert tab_snapshot(in_app, public_id) == before
 
 
 @pytest.mark.parametrize("kind", STRANGERS)
 def test_another_phone_cannot_ask_to_pay(cafe, tab_a, new_client, in_app, kind):
     _, public_id = tab_a
     phone_b = stranger(kind, cafe, new_client)
-    before = snapshot(in_app, public_id)
+    before = tab_snapshot(in_app, public_id)
     assert before[0] == "open"
 
     response = phone_b.post_form(f"/tab/{public_id}/pay")
 
     assert_refused_and_blind(response, public_id)
-    assert snapshot(in_app, public_id) == before
+    assert tab_snapshot(in_app, public_id) == before
 
 
 @pytest.mark.parametrize("kind", STRANGERS)
@@ -126,13 +101,13 @@ def test_another_phone_cannot_reopen_a_settling_tab(cafe, tab_a, new_client, in_
     phone_a.get(f"/tab/{public_id}/bill")
     assert phone_a.post_form(f"/tab/{public_id}/pay").status_code == 303
     phone_b = stranger(kind, cafe, new_client)
-    before = snapshot(in_app, public_id)
+    before = tab_snapshot(in_app, public_id)
     assert before[0] == "settling"
 
     response = phone_b.post_form(f"/tab/{public_id}/keep-ordering")
 
     assert_refused_and_blind(response, public_id)
-    assert snapshot(in_app, public_id) == before
+    assert tab_snapshot(in_app, public_id) == before
 
 
 def test_the_owner_phone_still_gets_in(tab_a):
@@ -155,13 +130,13 @@ def test_a_forged_phone_cookie_gets_403(cafe, tab_a, new_client, in_app, forged)
     phone_b = new_client()
     phone_b.set_cookie(PHONE_COOKIE, forged)
     phone_b.csrf_token()
-    before = snapshot(in_app, public_id)
+    before = tab_snapshot(in_app, public_id)
 
     for page in PAGES:
         assert_refused_and_blind(phone_b.get(f"/tab/{public_id}{page}"), public_id)
     assert_refused_and_blind(order(phone_b, public_id, cafe.croissant), public_id)
     assert_refused_and_blind(phone_b.post_form(f"/tab/{public_id}/pay"), public_id)
-    assert snapshot(in_app, public_id) == before
+    assert tab_snapshot(in_app, public_id) == before
 
 
 def test_a_garbled_cookie_is_replaced_when_the_phone_opens_a_tab(cafe, new_client, in_app):
