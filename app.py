@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, jsonify, render_template, request
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, IntegerConverter
 
+from blueprints import wants_json
 from config import Config, secret_key_from_instance
 from extensions import csrf, db, login_manager, migrate
 from money import format_money, format_plain
@@ -124,11 +125,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff.bp)
 
 
-def wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" or request.path.endswith("/live")
-
-
 def error_response(message: str, status: int, title: str | None = None):
     if wants_json():
         return jsonify(error=message), status
@@ -229,12 +225,3 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(menu_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(staff_cli)
-
-
-def check_database() -> bool:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        db.session.rollback()
-        return False

@@ -49,6 +49,13 @@ def fail(problem: Refused):
     raise click.ClickException(problem.message)
 
 
+def existing_shop(slug: str) -> Shop:
+    shop = shop_service.find_shop(slug)
+    if shop is None:
+        raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+    return shop
+
+
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if any shop exists already.")
@@ -80,7 +87,7 @@ def demo_command(as_json: bool, if_empty: bool):
 
 def seed_demo() -> Shop:
     """Idempotent: each part is added only if it is missing."""
-    shop = db.session.execute(select(Shop).where(Shop.slug == DEMO_SLUG)).scalar_one_or_none()
+    shop = shop_service.find_shop(DEMO_SLUG)
     if shop is None:
         shop = shop_service.create_shop(
             DEMO_SLUG, "Tabby Demo Café", "EUR", "en_IE", "Europe/Dublin", DEMO_NOTE
@@ -169,9 +176,7 @@ def shop_create(slug, name, currency, locale, tz, note, tables, cards):
 @with_appcontext
 def staff_add(slug, email, role, name, password):
     """Give someone a login at a shop."""
-    shop = db.session.execute(select(Shop).where(Shop.slug == slug)).scalar_one_or_none()
-    if shop is None:
-        raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+    shop = existing_shop(slug)
     try:
         with unit_of_work():
             member = shop_service.add_staff(shop, email, password, role, name)
@@ -192,9 +197,7 @@ menu_cli = click.Group("menu", help="Manage a shop's menu.")
 @with_appcontext
 def menu_add(slug, name, price, category, description):
     """Put an item on a shop's menu."""
-    shop = db.session.execute(select(Shop).where(Shop.slug == slug)).scalar_one_or_none()
-    if shop is None:
-        raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+    shop = existing_shop(slug)
     try:
         minor = parse_amount(price, shop.currency)
     except AmountError as problem:

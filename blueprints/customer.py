@@ -23,13 +23,15 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from blueprints import wants_json
 from extensions import db
 from forms import EmptyForm, OpenTabForm, OrderForm, first_error
-from models import MenuItem, Tab, TokenCard
+from models import Tab, TokenCard
 from models.base import new_code
 from models.tab import PAID
 from services import Conflict, Refused, unit_of_work
 from services import tabs as tab_service
+from services.shops import menu_items
 
 bp = Blueprint("customer", __name__)
 
@@ -168,15 +170,7 @@ def menu(public_id: str):
 
 
 def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = None):
-    items = (
-        db.session.execute(
-            select(MenuItem)
-            .where(MenuItem.shop_id == tab.shop_id)
-            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name)
-        )
-        .scalars()
-        .all()
-    )
+    items = menu_items(tab.shop_id)
     categories = [(name, list(group)) for name, group in groupby(items, key=lambda i: i.category)]
     return (
         render_template(
@@ -208,14 +202,14 @@ def order(public_id: str):
                 request_key=form.request_key.data,
             )
     except Refused as refusal:
-        if request.accept_mimetypes.best == "application/json":
+        if wants_json():
             raise
         db.session.refresh(tab)
         if not tab.is_live:
             raise
         return render_menu(tab, form, refusal.message)
     message = f"Added {line.quantity} × {line.name} to your tab."
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return jsonify(ok=True, message=message, line_id=line.id)
     flash(message, "success")
     return redirect(url_for(".menu", public_id=public_id), code=303)

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from blueprints import wants_json
 from extensions import db, login_manager
 from forms import (
     EmptyForm,
@@ -39,7 +40,8 @@ from models.tab import LINE_VOID
 from money import AmountError, format_plain, parse_amount
 from services import Refused, parse_id, unit_of_work
 from services import tabs as tab_service
-from services.counter import counter_view, menu_items, personal_cards
+from services.counter import counter_view, personal_cards
+from services.shops import menu_items
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -52,10 +54,6 @@ def load_member(member_id: str) -> StaffMember | None:
         return None
     # A deactivated member is logged out on their very next request.
     return member if member is not None and member.active else None
-
-
-def wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
 
 
 def safe_next(default: str) -> str:
@@ -211,32 +209,18 @@ def void_line(line_id: int):
 @login_required
 def tab(tab_id: int):
     tab = shop_tab(tab_id)
-    return render_tab(tab)
-
-
-def render_tab(tab: Tab, *, error: str | None = None, payment_form=None, order_form=None):
     shop = current_user.shop
-    payment_form = payment_form or PaymentForm(
-        formdata=None, amount=format_amount(tab), method="cash"
-    )
-    return (
-        render_template(
-            "staff/tab.html",
-            shop=shop,
-            tab=tab,
-            items=menu_items(shop.id),
-            order_form=order_form or OrderForm(formdata=None),
-            payment_form=payment_form,
-            void_form=VoidLineForm(formdata=None),
-            form=EmptyForm(),
-            error=error,
+    return render_template(
+        "staff/tab.html",
+        shop=shop,
+        tab=tab,
+        items=menu_items(shop.id),
+        # The bill as it stands now: if the tab changes before staff tap "Record
+        # payment", the amounts differ and the payment is refused, not guessed at.
+        payment_form=PaymentForm(
+            formdata=None, amount=format_plain(tab.total, tab.currency), method="cash"
         ),
-        400 if error else 200,
     )
-
-
-def format_amount(tab: Tab) -> str:
-    return format_plain(tab.total, tab.currency)
 
 
 @bp.post("/tabs/<id:tab_id>/order")

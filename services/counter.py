@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from extensions import db
-from models import MenuItem, Tab, TabLine, TokenCard
+from models import Tab, TabLine, TokenCard
 from models.tab import LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
 
 
@@ -59,16 +59,6 @@ def counter_view(shop_id: int) -> CounterView:
         queue=list(queue),
         waiting_to_pay=waiting,
         open_tabs=[t for t in live if t.status != SETTLING],
-    )
-
-
-def menu_items(shop_id: int) -> list[MenuItem]:
-    return list(
-        db.session.execute(
-            select(MenuItem)
-            .where(MenuItem.shop_id == shop_id)
-            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name)
-        ).scalars()
     )
 
 

@@ -26,6 +26,21 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def find_shop(slug: str) -> Shop | None:
+    return db.session.execute(select(Shop).where(Shop.slug == slug)).scalar_one_or_none()
+
+
+def menu_items(shop_id: int) -> list[MenuItem]:
+    """The shop's menu in the order customers read it: by category, then sort order."""
+    return list(
+        db.session.execute(
+            select(MenuItem)
+            .where(MenuItem.shop_id == shop_id)
+            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name)
+        ).scalars()
+    )
+
+
 def create_shop(
     slug: str,
     name: str,

@@ -22,6 +22,9 @@ from models.tab import (
     MAX_QUANTITY,
     OPEN,
     PAID,
+    PREPARING,
+    READY,
+    SERVED,
     SETTLING,
     VOID,
     can_move_line,
@@ -38,11 +41,12 @@ MAX_REASON = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _STATUS_TIMESTAMP = {
-    "preparing": "preparing_at",
-    "ready": "ready_at",
-    "served": "served_at",
+    PREPARING: "preparing_at",
+    READY: "ready_at",
+    SERVED: "served_at",
     LINE_VOID: "voided_at",
 }
+CARD_IN_USE = "This card is in use. Ask at the counter for a card of your own."
 
 
 def bump_shop(shop_id: int) -> None:
@@ -62,6 +66,16 @@ def _touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
         db.session.refresh(tab)
         raise Conflict(_closed_message(tab))
     db.session.refresh(tab)
+
+
+def _close_tab(tab: Tab, status: str, **values) -> None:
+    """Move a live tab to a final status, its lines reloaded as they now stand.
+
+    Clearing the holder columns frees the personal card and the phone for their next
+    tab (they back the one-live-tab unique constraints on Tab)."""
+    values.setdefault("closed_at", utcnow())
+    _touch_tab(tab, status=status, open_card_id=None, open_phone_id=None, **values)
+    db.session.refresh(tab, ["lines"])
 
 
 def _closed_message(tab: Tab) -> str:
@@ -116,7 +130,7 @@ def open_tab(
             return on_card
         if on_card.phone_id is None:
             return _claim(on_card, phone_id, customer_name)
-        raise Conflict("This card is in use. Ask at the counter for a card of your own.")
+        raise Conflict(CARD_IN_USE)
 
     existing = live_tab_for_phone(card.shop_id, phone_id)
     if existing is not None:
@@ -172,7 +186,7 @@ def _claim(tab: Tab, phone_id: str, customer_name: str) -> Tab:
     if result is None or result.rowcount != 1:
         if tab.phone_id == phone_id and tab.is_live:
             return tab
-        raise Conflict("This card is in use. Ask at the counter for a card of your own.")
+        raise Conflict(CARD_IN_USE)
     bump_shop(tab.shop_id)
     return tab
 
@@ -350,8 +364,7 @@ def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: 
     if amount < 0 or tip < 0:
         raise Refused("Amounts cannot be negative.")
     now = utcnow()
-    _touch_tab(tab, status=PAID, closed_at=now, open_card_id=None, open_phone_id=None)
-    db.session.refresh(tab, ["lines"])
+    _close_tab(tab, PAID, closed_at=now)
     owed = tab.total
     if owed == 0:
         raise Refused("There is nothing to pay on this tab; close it instead.")
@@ -384,15 +397,7 @@ def close_empty_tab(tab: Tab, staff: StaffMember) -> Tab:
         raise Refused("This tab still owes money; take the payment or void its lines first.")
     if not can_move_tab(tab.status, VOID):
         raise Conflict(_closed_message(tab))
-    _touch_tab(
-        tab,
-        status=VOID,
-        closed_at=utcnow(),
-        close_reason=f"Closed with nothing owed by {staff.display_name}",
-        open_card_id=None,
-        open_phone_id=None,
-    )
-    db.session.refresh(tab, ["lines"])
+    _close_tab(tab, VOID, close_reason=f"Closed with nothing owed by {staff.display_name}")
     if tab.total:
         raise Conflict("An order just arrived on this tab; look again.")
     bump_shop(tab.shop_id)
