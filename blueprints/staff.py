@@ -36,6 +36,7 @@ from forms import (
     first_error,
 )
 from models import Shop, StaffMember, Tab, TabLine, TokenCard
+from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
 from money import AmountError, format_plain, parse_amount
 from services import Refused, parse_id, unit_of_work
@@ -215,6 +216,7 @@ def tab(tab_id: int):
         shop=shop,
         tab=tab,
         items=menu_items(shop.id),
+        payment_methods=PAYMENT_METHODS,
         # The bill as it stands now: if the tab changes before staff tap "Record
         # payment", the amounts differ and the payment is refused, not guessed at.
         payment_form=PaymentForm(
