@@ -83,5 +83,14 @@ class Config:
         self.POLL_INTERVAL_MS = int(os.environ.get("POLL_INTERVAL_MS", "3000") or 3000)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+        # Card payment online through Stripe Checkout: on only when both secrets are set.
+        self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None
+        self.STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip() or None
+        # Where the library sends API calls; unset means Stripe itself.
+        self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "").strip() or None
+        self.STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "10") or 10)
+        # Retries are safe: every request that creates something carries an idempotency key.
+        self.STRIPE_MAX_RETRIES = int(os.environ.get("STRIPE_MAX_RETRIES", "2") or 0)
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,6 +1,7 @@
 """Every model, imported so `db.metadata` (and Alembic) sees the whole schema."""
 
 from models.card import CARD_KINDS, TokenCard
+from models.checkout import CheckoutSession, StripeEvent
 from models.menu import MenuItem
 from models.payment import PAYMENT_METHODS, Payment
 from models.shop import Shop
@@ -11,9 +12,11 @@ __all__ = [
     "CARD_KINDS",
     "PAYMENT_METHODS",
     "ROLES",
+    "CheckoutSession",
     "MenuItem",
     "Payment",
     "Shop",
+    "StripeEvent",
     "StaffMember",
     "Tab",
     "TabLine",

@@ -353,11 +353,17 @@ def cancel_payment_request(tab: Tab) -> Tab:
     return tab
 
 
-def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: int = 0) -> Payment:
+def record_payment(
+    tab: Tab, staff: StaffMember | None, method: str, amount: int, tip: int = 0
+) -> Payment:
     """Staff took the money: one payment for exactly what is owed, and the tab closes.
 
-    `amount` is what staff saw on the bill. If the tab changed since (a late order, a
-    void) the totals differ and the payment is refused rather than guessed at.
+    `staff` is None for a card payment taken online (services.checkout): the provider's
+    confirmed webhook stands in for the person at the counter.
+
+    `amount` is what staff saw on the bill (or what the card checkout charged). If the
+    tab changed since (a late order, a void) the totals differ and the payment is
+    refused rather than guessed at.
     """
     if method not in PAYMENT_METHODS:
         raise Refused("Choose cash or card.")
@@ -382,7 +388,7 @@ def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: 
         amount=amount,
         tip=tip,
         currency=tab.currency,
-        staff_id=staff.id,
+        staff_id=staff.id if staff else None,  # None: paid online (services.checkout)
         created_at=now,
     )
     db.session.add(payment)

@@ -419,3 +419,37 @@ def browser():
 def output_dir():
     OUTPUT.mkdir(parents=True, exist_ok=True)
     return OUTPUT
+
+
+# -- online card payment (Stripe) ------------------------------------------------------
+# A stand-in for the Stripe API on 127.0.0.1 (tests/stripe_standin.py) and an app
+# pointed at it. The session-wide `app` has no Stripe keys, so Stripe is off there.
+
+
+@pytest.fixture(scope="session")
+def _stripe_server():
+    from tests.stripe_standin import start_standin
+
+    standin, server = start_standin()
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def stripe_api(_stripe_server):
+    _stripe_server.reset()
+    yield _stripe_server
+    assert _stripe_server.problems == [], "Stripe would have refused what Tabby sent"
+
+
+@pytest.fixture
+def stripe_app(make_app, stripe_api):
+    from tests.stripe_standin import SECRET_KEY, WEBHOOK_SECRET
+
+    return make_app(
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe_api.url,
+        STRIPE_TIMEOUT=2,
+        STRIPE_MAX_RETRIES=0,
+    )

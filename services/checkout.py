@@ -1,0 +1,344 @@
+"""Paying a tab by card online: the rules around a provider's checkout.
+
+1. `plan_checkout` reads the tab and decides what to ask the provider for (or finds
+   the checkout a double tap already opened). The view then ends the transaction,
+   so no database lock is held while the provider is called.
+2. `save_checkout` keeps the provider's answer.
+3. `apply_stripe_event` is the only thing that marks a tab paid by card: a signed
+   webhook saying the money was taken, for the exact amount, on a checkout we
+   opened for that very tab. The customer's browser coming back proves nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import CheckoutSession, Shop, StripeEvent, Tab
+from models.base import utcnow
+from models.checkout import BILL, COMPLETED, CREATED, EXPIRED, REFUSED
+from models.tab import PAID
+from services import Conflict, Refused
+from services import tabs as tab_service
+from services.payment_providers import (
+    CheckoutRequest,
+    StartedCheckout,
+    from_stripe_amount,
+)
+
+log = logging.getLogger(__name__)
+
+# Stripe keeps a checkout (and an idempotency key) for 24 hours; stop reusing ours a
+# little before, so a customer is never sent to one about to lapse.
+CHECKOUT_REUSE_FOR = timedelta(hours=23)
+
+PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+EXPIRED_EVENTS = ("checkout.session.expired", "checkout.session.async_payment_failed")
+
+
+@dataclass(frozen=True)
+class CheckoutPlan:
+    """What to ask the provider for, in plain values (the view ends the transaction
+    before calling out, which expires the rows)."""
+
+    shop_id: int
+    tab_id: int
+    provider: str
+    phone_id: str | None
+    amount: int
+    tip: int
+    currency: str
+    request: CheckoutRequest
+    reuse_url: str | None = None  # a live checkout for this very bill already exists
+
+
+def plan_checkout(
+    tab: Tab,
+    provider_name: str,
+    *,
+    phone_id: str | None,
+    success_url: str,
+    cancel_url: str,
+) -> CheckoutPlan:
+    if tab.status == PAID:
+        raise Conflict("This tab is already paid.")
+    if not tab.is_live:
+        raise Conflict("This tab is closed.")
+    amount, tip = tab.total, 0
+    if amount <= 0:
+        raise Refused("There is nothing on this tab to pay for yet.")
+
+    # The same bill (tab version and amount) gives the same key, so a double tap, a
+    # retry or a second request racing this one all get one checkout. A changed bill
+    # gives a new key; so does a checkout that lapsed (the attempt number).
+    base = f"tabby-{tab.shop_id}-{tab.id}-v{tab.version}-{amount}-{tip}"
+    earlier = (
+        db.session.execute(
+            select(CheckoutSession)
+            .where(
+                CheckoutSession.shop_id == tab.shop_id,
+                CheckoutSession.tab_id == tab.id,
+                CheckoutSession.idempotency_key.startswith(base + "-", autoescape=True),
+            )
+            .order_by(CheckoutSession.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    now = utcnow()
+    reuse = None
+    if earlier and earlier[0].status == CREATED and earlier[0].expires_at > now:
+        reuse = earlier[0].url
+    key = f"{base}-{len(earlier)}"
+    shop = tab.shop
+    return CheckoutPlan(
+        shop_id=tab.shop_id,
+        tab_id=tab.id,
+        provider=provider_name,
+        phone_id=phone_id,
+        amount=amount,
+        tip=tip,
+        currency=tab.currency,
+        reuse_url=reuse,
+        request=CheckoutRequest(
+            amount=amount + tip,
+            currency=tab.currency,
+            description=f"Tab at {shop.name}",
+            success_url=success_url,
+            cancel_url=cancel_url,
+            reference=tab.public_id,
+            idempotency_key=key,
+            expires_at=now + CHECKOUT_REUSE_FOR,
+            metadata={
+                "shop_id": str(tab.shop_id),
+                "tab_id": str(tab.id),
+                "checkout": key,
+                "purpose": BILL,
+            },
+        ),
+    )
+
+
+def save_checkout(plan: CheckoutPlan, started: StartedCheckout) -> CheckoutSession:
+    """Keep the checkout the provider opened; a racing request may have kept it first."""
+    row = CheckoutSession(
+        shop_id=plan.shop_id,
+        tab_id=plan.tab_id,
+        provider=plan.provider,
+        provider_session_id=started.session_id,
+        idempotency_key=plan.request.idempotency_key,
+        url=started.url,
+        amount=plan.amount,
+        tip=plan.tip,
+        currency=plan.currency,
+        purpose=BILL,
+        payment_intent=started.payment_intent,
+        phone_id=plan.phone_id,
+        expires_at=plan.request.expires_at,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        row = db.session.execute(
+            select(CheckoutSession).where(
+                CheckoutSession.idempotency_key == plan.request.idempotency_key
+            )
+        ).scalar_one_or_none()
+        if row is None or row.provider_session_id != started.session_id:
+            raise Conflict("This payment was just started elsewhere; please try again.") from None
+    return row
+
+
+def latest_checkout(tab: Tab) -> CheckoutSession | None:
+    return db.session.execute(
+        select(CheckoutSession)
+        .where(CheckoutSession.shop_id == tab.shop_id, CheckoutSession.tab_id == tab.id)
+        .order_by(CheckoutSession.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+# -- the webhook ---------------------------------------------------------------------
+
+
+@dataclass
+class EventOutcome:
+    outcome: str
+    refund: tuple[str, int, str] | None = None  # (reference, Stripe amount, key)
+
+
+def _claim_event(event: dict, shop_id: int | None, outcome: str) -> bool:
+    """Record the event as handled; False if it already was (a replay).
+
+    The unique event id makes two deliveries racing each other wait for one another
+    (PostgreSQL) or run one after the other (SQLite), and the loser stops here.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                StripeEvent(
+                    event_id=str(event.get("id", ""))[:255],
+                    event_type=str(event.get("type", ""))[:80],
+                    shop_id=shop_id,
+                    outcome=outcome[:200],
+                )
+            )
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def already_handled(event_id: str) -> bool:
+    return (
+        db.session.execute(
+            select(StripeEvent.id).where(StripeEvent.event_id == event_id)
+        ).scalar_one_or_none()
+        is not None
+    )
+
+
+def _checkout_for(session: dict) -> tuple[CheckoutSession | None, str]:
+    """Our checkout row for the provider's session, or None and why not."""
+    session_id = session.get("id")
+    if not isinstance(session_id, str) or not session_id:
+        return None, "no session id"
+    row = db.session.execute(
+        select(CheckoutSession).where(CheckoutSession.provider_session_id == session_id)
+    ).scalar_one_or_none()
+    if row is None:
+        return None, f"unknown checkout {session_id}"
+    # Everything the session says about whose bill it is must agree with what we
+    # stored when we opened it; a tab is only ever paid by its own checkout.
+    metadata = session.get("metadata") or {}
+    tab = db.session.get(Tab, row.tab_id)
+    expected = {
+        "shop_id": str(row.shop_id),
+        "tab_id": str(row.tab_id),
+        "checkout": row.idempotency_key,
+    }
+    if (
+        tab is None
+        or tab.shop_id != row.shop_id
+        or any(metadata.get(k) != v for k, v in expected.items())
+        or session.get("client_reference_id") != tab.public_id
+    ):
+        return None, f"checkout {session_id} does not match its tab"
+    return row, ""
+
+
+def apply_stripe_event(event: dict) -> EventOutcome:
+    """Act on one verified Stripe event, at most once per event id and once per checkout.
+
+    Raises Refused/Conflict only from record_payment, when the money arrived but the tab
+    cannot take it; the caller then rolls back and calls `refuse_checkout`.
+    """
+    event_id = str(event.get("id", ""))
+    kind = str(event.get("type", ""))
+    session = (event.get("data") or {}).get("object") or {}
+    if kind not in PAID_EVENTS + EXPIRED_EVENTS:
+        _claim_event(event, None, "not handled")
+        return EventOutcome("not handled")
+    if already_handled(event_id):
+        return EventOutcome("replayed")
+
+    row, problem = _checkout_for(session)
+    if row is None:
+        log.warning("stripe event %s (%s) ignored: %s", event_id, kind, problem)
+        _claim_event(event, None, f"ignored: {problem}")
+        return EventOutcome(f"ignored: {problem}")
+    if not _claim_event(event, row.shop_id, "handling"):
+        return EventOutcome("replayed")
+
+    if kind in EXPIRED_EVENTS:
+        db.session.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == row.id, CheckoutSession.status == CREATED)
+            .values(status=EXPIRED)
+        )
+        return _finish(event_id, "expired")
+
+    if session.get("payment_status") != "paid":
+        # A delayed method (a bank debit): async_payment_succeeded follows if it clears.
+        return _finish(event_id, "waiting for the payment to clear")
+
+    currency = str(session.get("currency") or "")
+    paid = session.get("amount_total")
+    if (
+        currency.upper() != row.currency
+        or not isinstance(paid, int)
+        or from_stripe_amount(paid, currency) != row.charged
+    ):
+        log.error(
+            "stripe event %s: checkout %s paid %r %s, expected %s %s",
+            event_id, row.provider_session_id, paid, currency, row.charged, row.currency,
+        )  # fmt: skip
+        return _finish(event_id, "ignored: amount does not match")
+
+    # Conditional on the status, so `completed` and `async_payment_succeeded` for one
+    # checkout (or two deliveries of either) record one payment between them.
+    result = db.session.execute(
+        update(CheckoutSession)
+        .where(CheckoutSession.id == row.id, CheckoutSession.status.in_((CREATED, EXPIRED)))
+        .values(status=COMPLETED, completed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return _finish(event_id, "checkout already completed")
+    tab = db.session.get(Tab, row.tab_id)
+    payment = tab_service.record_payment(tab, None, "card", row.amount, row.tip)
+    intent = session.get("payment_intent")
+    db.session.execute(
+        update(CheckoutSession)
+        .where(CheckoutSession.id == row.id)
+        .values(
+            payment_id=payment.id,
+            payment_intent=intent if isinstance(intent, str) else row.payment_intent,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _finish(event_id, "paid")
+
+
+def _finish(event_id: str, outcome: str) -> EventOutcome:
+    db.session.execute(
+        update(StripeEvent).where(StripeEvent.event_id == event_id).values(outcome=outcome)
+    )
+    return EventOutcome(outcome)
+
+
+def refuse_checkout(event: dict, reason: str) -> EventOutcome:
+    """The card was charged but the tab could not take the payment (its bill changed
+    after the checkout opened, or it was settled at the counter meanwhile). Keep the
+    event as handled and say what to refund; the caller refunds after commit."""
+    session = (event.get("data") or {}).get("object") or {}
+    row, problem = _checkout_for(session)
+    if row is None:
+        _claim_event(event, None, f"ignored: {problem}")
+        return EventOutcome(f"ignored: {problem}")
+    if not _claim_event(event, row.shop_id, f"refused: {reason}"):
+        return EventOutcome("replayed")
+    result = db.session.execute(
+        update(CheckoutSession)
+        .where(CheckoutSession.id == row.id, CheckoutSession.status.in_((CREATED, EXPIRED)))
+        .values(status=REFUSED, completed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return EventOutcome("checkout already completed")
+    shop = db.session.get(Shop, row.shop_id)
+    log.warning(
+        "stripe: checkout %s for tab %s at %s refused (%s); refunding",
+        row.provider_session_id, row.tab_id, shop.slug if shop else row.shop_id, reason,
+    )  # fmt: skip
+    intent = session.get("payment_intent")
+    reference = intent if isinstance(intent, str) and intent else row.provider_session_id
+    return EventOutcome(
+        f"refused: {reason}",
+        refund=(reference, int(session.get("amount_total") or 0), f"refund-{row.idempotency_key}"),
+    )
