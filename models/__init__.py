@@ -1,7 +1,7 @@
 """Every model, imported so `db.metadata` (and Alembic) sees the whole schema."""
 
 from models.card import CARD_KINDS, TokenCard
-from models.menu import MenuItem
+from models.menu import MenuCategory, MenuItem
 from models.payment import PAYMENT_METHODS, Payment
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
@@ -11,6 +11,7 @@ __all__ = [
     "CARD_KINDS",
     "PAYMENT_METHODS",
     "ROLES",
+    "MenuCategory",
     "MenuItem",
     "Payment",
     "Shop",
