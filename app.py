@@ -118,12 +118,13 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import customer, health, payments, staff
+    from blueprints import admin, customer, health, payments, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(customer.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(admin.bp)
 
 
 def error_response(message: str, status: int, title: str | None = None):

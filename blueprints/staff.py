@@ -48,13 +48,18 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 @login_manager.user_loader
-def load_member(member_id: str) -> StaffMember | None:
-    try:
-        member = db.session.get(StaffMember, int(member_id))
-    except ValueError:
+def load_member(session_id: str) -> StaffMember | None:
+    """`session_id` is "<id>:<epoch>" (StaffMember.get_id). A session from before the
+    member's last deactivation or password reset carries an old epoch and is refused,
+    so it does not come back when the member is reactivated."""
+    member_id, _, epoch = (session_id or "").partition(":")
+    member_id = parse_id(member_id)
+    if member_id is None:
         return None
-    # A deactivated member is logged out on their very next request.
-    return member if member is not None and member.active else None
+    member = db.session.get(StaffMember, member_id)
+    if member is None or not member.active or str(member.session_epoch) != epoch:
+        return None
+    return member
 
 
 def safe_next(default: str) -> str:

@@ -2,7 +2,7 @@
 
 from models.card import CARD_KINDS, TokenCard
 from models.checkout import CheckoutSession, StripeEvent
-from models.menu import MenuItem
+from models.menu import MenuCategory, MenuItem
 from models.payment import PAYMENT_METHODS, Payment
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
@@ -13,6 +13,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "ROLES",
     "CheckoutSession",
+    "MenuCategory",
     "MenuItem",
     "Payment",
     "Shop",

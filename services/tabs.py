@@ -257,7 +257,7 @@ def add_line(
         item = db.session.execute(
             select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
         ).scalar_one_or_none()
-    if item is None:
+    if item is None or item.is_archived:
         raise NotFound("That item is not on this menu.")
     if not item.available:
         raise Refused(f"Sorry, {item.name} is not available right now.")
