@@ -3,6 +3,7 @@
 from models.card import CARD_KINDS, TokenCard
 from models.menu import MenuItem
 from models.payment import PAYMENT_METHODS, Payment
+from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
 from models.tab import Tab, TabLine
@@ -13,6 +14,8 @@ __all__ = [
     "ROLES",
     "MenuItem",
     "Payment",
+    "PushMessage",
+    "PushSubscription",
     "Shop",
     "StaffMember",
     "Tab",
