@@ -211,3 +211,42 @@ def menu_add(slug, name, price, category, description):
         f"Added {item.name} at {format_money(item.price, shop.currency, shop.locale)} "
         f"to {shop.name}."
     )
+
+
+# -- web push ----------------------------------------------------------------------
+
+
+@click.group("push", help="Send Web Push notifications.")
+def push_cli():
+    pass
+
+
+@push_cli.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@with_appcontext
+def push_worker(once: bool):
+    """Send the push outbox, in its own process (run as many as you like).
+
+    Use it with PUSH_DISPATCHER=off on the web processes, for several workers or hosts.
+    """
+    import threading
+
+    from services.push_dispatch import Dispatcher
+
+    app = current_app._get_current_object()
+    dispatcher = Dispatcher(app)
+    if once:
+        total = 0
+        while claimed := dispatcher.run_once():
+            total += claimed
+        dispatcher.close()
+        click.echo(f"Handled {total} message{'s' if total != 1 else ''}.")
+        return
+    click.echo("Sending push notifications; Ctrl+C stops.")
+    stop = threading.Event()
+    try:
+        dispatcher.run_forever(stop, app.config["PUSH_POLL_SECONDS"])
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        dispatcher.close()

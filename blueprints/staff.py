@@ -40,6 +40,7 @@ from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
 from money import AmountError, format_plain, parse_amount
 from services import Refused, parse_id, unit_of_work
+from services import push as push_service
 from services import tabs as tab_service
 from services.counter import counter_view, personal_cards
 from services.shops import menu_items
@@ -161,6 +162,7 @@ def counter():
         view=counter_view(shop.id),
         form=EmptyForm(),
         version=shop.live_version,
+        undelivered=push_service.failed_messages(shop.id),
     )
 
 
@@ -180,7 +182,13 @@ def counter_live():
         version=version,
         queue_ids=[line.id for line in view.queue],
         waiting_ids=[tab.id for tab in view.waiting_to_pay],
-        html=render_template("staff/_counter_body.html", shop=shop, view=view, form=EmptyForm()),
+        html=render_template(
+            "staff/_counter_body.html",
+            shop=shop,
+            view=view,
+            form=EmptyForm(),
+            undelivered=push_service.failed_messages(shop.id),
+        ),
     )
     response.set_etag(etag, weak=True)
     return response
@@ -227,7 +235,29 @@ def tab(tab_id: int):
         payment_form=PaymentForm(
             formdata=None, amount=format_plain(tab.total, tab.currency), method="cash"
         ),
+        phones_notified=len(push_service.subscriptions(tab)),
+        undelivered=push_service.failed_messages(shop.id, tab.id),
     )
+
+
+@bp.post("/tabs/<id:tab_id>/ready")
+@login_required
+def tab_ready(tab_id: int):
+    """Everything being made for this tab is ready: the customer gets one notification."""
+    tab = shop_tab(tab_id)
+    with unit_of_work():
+        lines = tab_service.mark_tab_ready(tab, current_user)
+    return done(f"Ready: {', '.join(line.name for line in lines)}.", url_for(".tab", tab_id=tab_id))
+
+
+@bp.post("/tabs/<id:tab_id>/remind")
+@login_required
+def remind(tab_id: int):
+    """Nudge the customer's phone to come and pay."""
+    tab = shop_tab(tab_id)
+    with unit_of_work():
+        push_service.remind_to_pay(tab)
+    return done(f"Reminder sent to {tab.display_name}'s phone.", url_for(".tab", tab_id=tab_id))
 
 
 @bp.post("/tabs/<id:tab_id>/order")

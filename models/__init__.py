@@ -4,6 +4,7 @@ from models.card import CARD_KINDS, TokenCard
 from models.checkout import CheckoutSession, StripeEvent
 from models.menu import MenuCategory, MenuItem
 from models.payment import PAYMENT_METHODS, Payment
+from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
 from models.tab import Tab, TabLine
@@ -16,6 +17,8 @@ __all__ = [
     "MenuCategory",
     "MenuItem",
     "Payment",
+    "PushMessage",
+    "PushSubscription",
     "Shop",
     "StripeEvent",
     "StaffMember",

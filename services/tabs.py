@@ -32,6 +32,7 @@ from models.tab import (
 )
 from money import format_money
 from services import Conflict, NotFound, Refused, parse_id
+from services import push as push_service
 
 MAX_NAME = 40
 MAX_NOTE = 140
@@ -325,8 +326,32 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
     if result.rowcount != 1:
         raise Conflict(f"{line.name} was just changed by someone else; look again.")
     db.session.refresh(line)
+    push_service.line_moved(tab, new_status)
     bump_shop(tab.shop_id)
     return line
+
+
+def mark_tab_ready(tab: Tab, staff: StaffMember) -> list[TabLine]:
+    """Everything still being made on the tab is ready: one tap, one notification."""
+    _touch_tab(tab)
+    db.session.refresh(tab, ["lines"])
+    lines = [line for line in tab.lines if can_move_line(line.status, READY)]
+    if not lines:
+        raise Conflict("Nothing on this tab is waiting to be made.")
+    now = utcnow()
+    for line in lines:
+        result = db.session.execute(
+            update(TabLine)
+            .where(TabLine.id == line.id, TabLine.status == line.status)
+            .values(status=READY, ready_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"{line.name} was just changed by someone else; look again.")
+        db.session.refresh(line)
+    push_service.line_moved(tab, READY)
+    bump_shop(tab.shop_id)
+    return lines
 
 
 # -- paying ----------------------------------------------------------------------
@@ -393,6 +418,7 @@ def record_payment(
     )
     db.session.add(payment)
     db.session.flush()
+    push_service.payment_recorded(tab)
     bump_shop(tab.shop_id)
     return payment
 
@@ -406,5 +432,6 @@ def close_empty_tab(tab: Tab, staff: StaffMember) -> Tab:
     _close_tab(tab, VOID, close_reason=f"Closed with nothing owed by {staff.display_name}")
     if tab.total:
         raise Conflict("An order just arrived on this tab; look again.")
+    push_service.tab_closed(tab)
     bump_shop(tab.shop_id)
     return tab
