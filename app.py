@@ -195,7 +195,7 @@ def age(value: datetime | None) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from models.tab import LINE_LABELS, TAB_LABELS
+    from models.tab import DEPOSIT_LABELS, LINE_LABELS, TAB_LABELS
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = age
@@ -204,6 +204,7 @@ def register_template_helpers(app: Flask) -> None:
         format_plain=format_plain,
         line_label=LINE_LABELS.get,
         tab_label=TAB_LABELS.get,
+        deposit_label=DEPOSIT_LABELS.get,
     )
 
     @app.context_processor

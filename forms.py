@@ -51,6 +51,35 @@ class PaymentForm(FlaskForm):
     )
     amount = StringField("Bill", validators=[DataRequired("Enter the amount of the bill.")])
     tip = StringField("Tip", default="0")
+    # Set when staff take what a phone asked to pay (its part and its tip).
+    request_id = HiddenField()
+
+
+class BillForm(FlaskForm):
+    """The customer's bill: which part to pay and the tip."""
+
+    share = HiddenField(default="all")
+    tip = HiddenField(default="none")
+    custom_tip = StringField("Other amount", validators=[Optional()])
+
+
+class DepositForm(FlaskForm):
+    method = StringField(
+        "Deposit paid by",
+        validators=[
+            DataRequired("Choose cash or card."),
+            AnyOf(PAYMENT_METHODS, message="Choose cash or card."),
+        ],
+    )
+
+
+class CloseTabForm(FlaskForm):
+    deposit = HiddenField()
+    reason = StringField("Reason", validators=[Optional()])
+
+
+class JoinForm(FlaskForm):
+    name = StringField("Your first name (optional)", validators=[Optional()])
 
 
 class StaffOpenTabForm(FlaskForm):

@@ -26,6 +26,8 @@ from sqlalchemy.orm import selectinload
 from blueprints import wants_json
 from extensions import db, login_manager
 from forms import (
+    CloseTabForm,
+    DepositForm,
     EmptyForm,
     LineStatusForm,
     LoginForm,
@@ -35,11 +37,12 @@ from forms import (
     VoidLineForm,
     first_error,
 )
-from models import Shop, StaffMember, Tab, TabLine, TokenCard
+from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
-from money import AmountError, format_plain, parse_amount
-from services import Refused, parse_id, unit_of_work
+from money import AmountError, format_money, format_plain, parse_amount
+from services import NotFound, Refused, parse_id, unit_of_work
+from services import payments as pay_service
 from services import push as push_service
 from services import tabs as tab_service
 from services.counter import counter_view, personal_cards
@@ -83,7 +86,7 @@ def shop_tab(tab_id: int) -> Tab:
     tab = db.session.execute(
         select(Tab)
         .where(Tab.id == tab_id, Tab.shop_id == current_user.shop_id)
-        .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        .options(selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.members))
     ).scalar_one_or_none()
     if tab is None:
         abort(404)
@@ -233,10 +236,12 @@ def tab(tab_id: int):
         # The bill as it stands now: if the tab changes before staff tap "Record
         # payment", the amounts differ and the payment is refused, not guessed at.
         payment_form=PaymentForm(
-            formdata=None, amount=format_plain(tab.total, tab.currency), method="cash"
+            formdata=None, amount=format_plain(tab.due, tab.currency), method="cash"
         ),
         phones_notified=len(push_service.subscriptions(tab)),
         undelivered=push_service.failed_messages(shop.id, tab.id),
+        requests=pay_requests(tab),
+        phone_name=lambda phone: pay_service.phone_name(tab, phone),
     )
 
 
@@ -258,6 +263,23 @@ def remind(tab_id: int):
     with unit_of_work():
         push_service.remind_to_pay(tab)
     return done(f"Reminder sent to {tab.display_name}'s phone.", url_for(".tab", tab_id=tab_id))
+
+
+def pay_requests(tab: Tab) -> list[dict]:
+    """What each phone asked to pay, ready for one tap: its part, its tip, its name."""
+    if not tab.is_live:
+        return []
+    asked = []
+    for asked_for in pay_service.open_requests(tab):
+        try:
+            part = pay_service.part_for(tab, asked_for.share, asked_for.phone_id)
+        except Refused:
+            continue
+        if part.gross:
+            tip = pay_service.request_tip(asked_for, part)
+            name = pay_service.phone_name(tab, asked_for.phone_id)
+            asked.append({"request": asked_for, "part": part, "tip": tip, "name": name})
+    return asked
 
 
 @bp.post("/tabs/<id:tab_id>/order")
@@ -287,8 +309,35 @@ def payment(tab_id: int):
         tip = parse_amount(form.tip.data, tab.currency, allow_blank=True)
     except AmountError as problem:
         raise Refused(str(problem)) from None
+    request_id = form.request_id.data
+    share, payer = "all", None
+    if request_id:
+        asked = db.session.execute(
+            select(PayRequest).where(
+                PayRequest.id == (parse_id(request_id) or 0),
+                PayRequest.tab_id == tab.id,
+                PayRequest.shop_id == current_user.shop_id,
+            )
+        ).scalar_one_or_none()
+        if asked is None:
+            raise NotFound("That request to pay is not on this tab.")
+        share, payer = asked.share, asked.phone_id
     with unit_of_work():
-        payment = tab_service.record_payment(tab, current_user, form.method.data, amount, tip)
+        payment = pay_service.record_payment(
+            tab,
+            amount,
+            tip,
+            form.method.data,
+            staff=current_user,
+            share=share,
+            payer_phone_id=payer,
+        )
+    if tab.is_live:
+        return done(
+            f"Paid: {pay_service.phone_name(tab, payer)}'s part, {payment.method}. "
+            f"Still owed: {format_money(tab.due, tab.currency, current_user.shop.locale)}.",
+            url_for(".tab", tab_id=tab_id),
+        )
     return done(
         f"Paid: {tab.display_name}, {payment.method}.",
         url_for(".counter"),
@@ -299,9 +348,21 @@ def payment(tab_id: int):
 @login_required
 def close(tab_id: int):
     tab = shop_tab(tab_id)
+    form = validated(CloseTabForm())
     with unit_of_work():
-        tab_service.close_empty_tab(tab, current_user)
+        tab_service.close_empty_tab(tab, current_user, form.deposit.data or None, form.reason.data)
     return done(f"Closed {tab.display_name}.", url_for(".counter"))
+
+
+@bp.post("/tabs/<id:tab_id>/deposit")
+@login_required
+def deposit(tab_id: int):
+    """The customer handed over the deposit: their orders now reach the queue."""
+    tab = shop_tab(tab_id)
+    form = validated(DepositForm())
+    with unit_of_work():
+        pay_service.confirm_deposit(tab, current_user, form.method.data)
+    return done(f"Deposit taken for {tab.display_name}.", url_for(".tab", tab_id=tab_id))
 
 
 @bp.route("/tabs/new", methods=["GET", "POST"])

@@ -3,11 +3,11 @@
 from models.card import CARD_KINDS, TokenCard
 from models.checkout import CheckoutSession, StripeEvent
 from models.menu import MenuCategory, MenuItem
-from models.payment import PAYMENT_METHODS, Payment
+from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
-from models.tab import Tab, TabLine
+from models.tab import Tab, TabLine, TabMember
 
 __all__ = [
     "CARD_KINDS",
@@ -16,6 +16,7 @@ __all__ = [
     "CheckoutSession",
     "MenuCategory",
     "MenuItem",
+    "PayRequest",
     "Payment",
     "PushMessage",
     "PushSubscription",
@@ -24,5 +25,6 @@ __all__ = [
     "StaffMember",
     "Tab",
     "TabLine",
+    "TabMember",
     "TokenCard",
 ]

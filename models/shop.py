@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Text
+from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -10,6 +10,7 @@ from models.base import utcnow
 
 class Shop(db.Model):
     __tablename__ = "shops"
+    __table_args__ = (CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -20,6 +21,11 @@ class Shop(db.Model):
     service_note: Mapped[str] = mapped_column(Text, default="")
     # Wall-clock time in the shop's timezone; tabs still live after it are flagged.
     closing_time: Mapped[time | None]
+    # Tip buttons on the bill, in percent, e.g. "10,15,20"; empty shows only
+    # "No tip" and a custom amount. Checked by services.payments.parse_tip_presets.
+    tip_presets: Mapped[str] = mapped_column(String(20), default="10,15,20")
+    # Minor units asked for when a tab opens; 0 means the shop takes no deposit.
+    deposit_amount: Mapped[int] = mapped_column(default=0)
     # Bumped by every change staff should see, so the queue's poll can answer 304
     # from one indexed read instead of rebuilding the page.
     live_version: Mapped[int] = mapped_column(default=1)
@@ -39,6 +45,8 @@ class Shop(db.Model):
         if self.closing_time is None:
             return None
         return datetime.combine(day, self.closing_time, tzinfo=self.zone).astimezone(UTC)
+    def tip_percents(self) -> list[int]:
+        return [int(p) for p in self.tip_presets.split(",") if p.strip().isdigit()]
 
     def __repr__(self) -> str:
         return f"<Shop {self.slug}>"

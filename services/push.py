@@ -278,7 +278,7 @@ def remind_to_pay(tab: Tab) -> list[PushMessage]:
     """Staff nudge an open tab's phone to come and pay."""
     if not tab.is_live:
         raise Conflict("This tab is closed; there is nothing to remind.")
-    if not tab.total:
+    if not tab.due:
         raise Refused("This tab owes nothing; there is nothing to remind.")
     if not subscriptions(tab):
         raise Conflict("This customer hasn't turned on notifications, so we can't remind them.")
@@ -290,7 +290,7 @@ def remind_to_pay(tab: Tab) -> list[PushMessage]:
     ).scalar_one_or_none()
     if last is not None and utcnow() - last < REMINDER_GAP:
         raise Conflict("A reminder went to this phone a moment ago; give them a few minutes.")
-    owed = format_money(tab.total, tab.currency, tab.shop.locale)
+    owed = format_money(tab.due, tab.currency, tab.shop.locale)
     body = f"Your tab is still open: {owed}. Tap to see your bill."
     return _enqueue(
         tab, REMINDER_MESSAGE, _payload(tab, REMINDER_MESSAGE, body, f"/tab/{tab.public_id}/bill")

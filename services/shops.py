@@ -272,3 +272,18 @@ def ensure_category(shop: Shop, name: str) -> MenuCategory:
         db.session.add(category)
         db.session.flush()
     return category
+def set_payment_settings(
+    shop: Shop, tip_presets: str | None = None, deposit_amount: int | None = None
+) -> Shop:
+    """The bill's tip choices (percents) and the deposit a new tab asks for (0: none).
+    A changed deposit applies to tabs opened from now on."""
+    from services.payments import parse_tip_presets
+
+    if tip_presets is not None:
+        shop.tip_presets = parse_tip_presets(tip_presets)
+    if deposit_amount is not None:
+        if not isinstance(deposit_amount, int) or not 0 <= deposit_amount <= MAX_AMOUNT:
+            raise Refused("The deposit is a whole number of minor units, not negative.")
+        shop.deposit_amount = deposit_amount
+    db.session.flush()
+    return shop
