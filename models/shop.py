@@ -45,6 +45,8 @@ class Shop(db.Model):
         if self.closing_time is None:
             return None
         return datetime.combine(day, self.closing_time, tzinfo=self.zone).astimezone(UTC)
+
+    @property
     def tip_percents(self) -> list[int]:
         return [int(p) for p in self.tip_presets.split(",") if p.strip().isdigit()]
 

@@ -75,8 +75,9 @@ def plan_checkout(
 
     # The same bill (tab version and amount) gives the same key, so a double tap, a
     # retry or a second request racing this one all get one checkout. A changed bill
-    # gives a new key; so does a checkout that lapsed (the attempt number).
-    base = f"tabby-{tab.shop_id}-{tab.id}-v{tab.version}-{amount}-{tip}"
+    # gives a new key; so does a checkout that lapsed (the attempt number). The tab's
+    # public id, never reused, keeps keys apart even if a restored database reuses ids.
+    base = f"tabby-{tab.shop_id}-{tab.public_id}-v{tab.version}-{amount}-{tip}"
     earlier = (
         db.session.execute(
             select(CheckoutSession)
