@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint migrate demo clean
+.PHONY: run serve test lint migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production: migrate, then gunicorn with gunicorn.conf.py. Settings come from the
+# environment (BIND or HOST/PORT, WEB_CONCURRENCY, DATABASE_URL, ...): docs/DEPLOY.md.
+serve: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade

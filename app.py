@@ -2,12 +2,16 @@
 schema (that is `flask db upgrade`) or seeds data (that is `flask demo`)."""
 
 import logging
+import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, IntegerConverter
@@ -20,7 +24,7 @@ from config import (
     secret_key_from_instance,
     vapid_key_from_instance,
 )
-from extensions import csrf, db, login_manager, migrate
+from extensions import csrf, db, limiter, login_manager, migrate
 from money import format_money, format_plain
 from services import MAX_ID, Refused
 
@@ -38,6 +42,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
         "object-src 'none'",
     ]
+)
+
+# Nothing in Tabby uses these browser features; refusing them means injected or
+# third-party code cannot either.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+)
+
+RATE_LIMITS = (
+    "RATELIMIT_CARD_SCAN",
+    "RATELIMIT_TAB_OPEN",
+    "RATELIMIT_LOGIN_ACCOUNT",
+    "RATELIMIT_LOGIN_ADDRESS",
+    "RATELIMIT_ORDER",
 )
 
 
@@ -60,6 +92,12 @@ def register_config(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(Config(app.instance_path).as_dict())
     if overrides:
         app.config.update(overrides)
+    for name in RATE_LIMITS:
+        try:
+            parse_many(app.config[name])
+        except ValueError as error:
+            # Caught at start-up: a typo here must not surface as failing requests.
+            raise ValueError(f"{name}={app.config[name]!r} is not a rate limit: {error}") from None
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
     if app.config["PROXY_COUNT"]:
@@ -73,12 +111,27 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to see the counter."
     login_manager.session_protection = "strong"
 
 
 def register_database(app: Flask) -> None:
+    @app.teardown_appcontext
+    def release_connection(_error):
+        # Runs before Flask-SQLAlchemy's own teardown. If the database went away
+        # after the view finished (a restart), the closing ROLLBACK fails; the answer
+        # is already made and nothing was left to save, so drop the dead connection
+        # instead of turning a good page into a 500.
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost at the end of a request: %s", error)
+            with suppress(DBAPIError):
+                db.session().invalidate()
+            db.session.registry.clear()
+
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
@@ -157,11 +210,51 @@ def register_error_handlers(app: Flask) -> None:
             "Please reload",
         )
 
+    @app.errorhandler(RateLimitExceeded)
+    def slow_down(error: RateLimitExceeded):
+        limit = limiter.current_limit
+        wait = max(1, int(limit.reset_at - time.time())) if limit else 60
+        response = app.make_response(
+            error_response(
+                f"That was a lot of tries in a short time. Wait {wait} seconds, then try again.",
+                429,
+                "Please wait a moment",
+            )
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     @app.errorhandler(OperationalError)
-    def database_down(error: OperationalError):
+    @app.errorhandler(InterfaceError)
+    def database_down(error: DBAPIError):
+        # The transaction is gone with the connection: nothing of it was kept (the
+        # one exception, a connection lost during COMMIT itself, is why the message
+        # asks people to look before repeating an order).
         app.logger.error("database unavailable: %s", error)
-        db.session.rollback()
-        return error_response("We can't reach our records right now. Try again shortly.", 503)
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.close()
+        detail = str(getattr(error, "orig", error)).lower()
+        if "full" in detail or "readonly" in detail or "read-only" in detail:
+            # SQLite: the disk filled up or the file became read-only. Reading still
+            # works, saving does not, until someone frees space or fixes the file.
+            message = (
+                "We can't save anything right now, so nothing was changed. "
+                "Please tell the staff; you can keep reading your tab meanwhile."
+            )
+        else:
+            message = (
+                "We can't reach our records right now. Wait a moment and try again; "
+                "if you were ordering, check your tab first to see if it went through."
+            )
+        try:
+            response = app.make_response(error_response(message, 503, "Please try again"))
+        except DBAPIError:
+            # The page itself needed the database (to know who is logged in).
+            response = app.make_response((message, 503, {"Content-Type": "text/plain"}))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -219,7 +312,11 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.is_secure:
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Behind a proxy that terminates TLS the request itself may look like plain
+        # HTTP; an https BASE_URL says the public site is HTTPS all the same.
+        if request.is_secure or app.config["BASE_URL"].startswith("https://"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
@@ -230,10 +327,11 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from cli import demo_command, menu_cli, push_cli, shop_cli, staff_cli
+    from cli import demo_command, menu_cli, push_cli, seed_history_command, shop_cli, staff_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(push_cli)
+    app.cli.add_command(seed_history_command)
     app.cli.add_command(menu_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(staff_cli)

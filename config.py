@@ -175,6 +175,28 @@ class Config:
         self.PUSH_SEND_THREADS = int(os.environ.get("PUSH_SEND_THREADS", "8") or 8)
         # Push services are https; plain http endpoints only for a local test service.
         self.PUSH_ALLOW_HTTP_ENDPOINTS = env_flag("PUSH_ALLOW_HTTP_ENDPOINTS")
+        # Rate limits (Flask-Limiter). Counters are kept in RATELIMIT_STORAGE_URI: this
+        # process's memory by default, which is per worker; with several workers or
+        # hosts point it at Redis so they all count together.
+        self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or (
+            "memory://"
+        )
+        # A slow or missing Redis must cost a request half a second at most, never hang it.
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        # If the counter store is down, serve without limits (and log) rather than fail.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After
+        self.RATELIMIT_KEY_PREFIX = "tabby"
+        # Per client address. A café's guest Wi-Fi puts many phones behind one address,
+        # so these leave room for a lunchtime queue while stopping a script.
+        self.RATELIMIT_CARD_SCAN = os.environ.get("RATELIMIT_CARD_SCAN", "60 per minute")
+        self.RATELIMIT_TAB_OPEN = os.environ.get("RATELIMIT_TAB_OPEN", "20 per minute")
+        # Failed staff logins only: per email address, and per client address.
+        self.RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute")
+        self.RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS", "20 per minute")
+        # Customer orders, per tab.
+        self.RATELIMIT_ORDER = os.environ.get("RATELIMIT_ORDER", "20 per minute")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -13,6 +13,7 @@ import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
-from extensions import db
+from extensions import db, limiter
 from forms import BillForm, EmptyForm, JoinForm, OpenTabForm, OrderForm, first_error
 from models import PayRequest, Tab, TokenCard
 from models.base import new_code
@@ -69,7 +70,8 @@ def remember_phone(response):
             max_age=PHONE_COOKIE_AGE,
             httponly=True,
             samesite="Lax",
-            secure=request.is_secure,
+            # Same rule as the staff session cookie: Secure whenever the site is HTTPS.
+            secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
 
@@ -109,10 +111,23 @@ def my_tab(public_id: str, *, with_lines: bool = True) -> Tab:
     return tab
 
 
+def tab_key() -> str:
+    return "tab:" + (request.view_args or {}).get("public_id", "")
+
+
+# Limits are read from config per request (see config.py for the numbers and why).
+# The polls (/live) are deliberately not limited: an open tab page asks every few
+# seconds all through a visit.
+scan_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CARD_SCAN"])
+open_limit = limiter.limit(lambda: current_app.config["RATELIMIT_TAB_OPEN"])
+order_limit = limiter.limit(lambda: current_app.config["RATELIMIT_ORDER"], key_func=tab_key)
+
+
 # -- the card ----------------------------------------------------------------------
 
 
 @bp.get("/t/<token:code>")
+@scan_limit
 def card(code: str):
     card = card_or_friendly_404(code)
     mine = tab_service.live_tab_for_phone(card.shop_id, phone_id())
@@ -125,6 +140,7 @@ def card(code: str):
 
 
 @bp.post("/t/<token:code>")
+@open_limit
 def open_tab(code: str):
     card = card_or_friendly_404(code)
     form = OpenTabForm()
@@ -158,11 +174,20 @@ def tab(public_id: str):
 
 @bp.get("/tab/<token:public_id>/live")
 def tab_live(public_id: str):
-    """Polled by the open tab page; 304 when nothing changed since the last answer."""
+    """Polled by the open tab page; 304 when nothing changed since the last answer.
+
+    Most polls find nothing new, so they read three columns of one row and stop
+    there; only a change (or a stranger's phone) loads the tab itself."""
+    row = db.session.execute(
+        select(Tab.id, Tab.version, Tab.phone_id).where(Tab.public_id == public_id)
+    ).first()
+    mine = phone_id()
+    if row is not None and row.phone_id and mine and secrets.compare_digest(row.phone_id, mine):
+        etag = f"tab-{row.id}-{row.version}"
+        if request.if_none_match.contains_weak(etag):
+            return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
     tab = my_tab(public_id, with_lines=False)
     etag = f"tab-{tab.id}-{tab.version}"
-    if request.if_none_match.contains_weak(etag):
-        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
     payload = {
         "version": tab.version,
         "status": tab.status,
@@ -207,6 +232,7 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
 
 
 @bp.post("/tab/<token:public_id>/order")
+@order_limit
 def order(public_id: str):
     tab = my_tab(public_id)
     form = OrderForm()

@@ -12,6 +12,7 @@ import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -24,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
-from extensions import db, login_manager
+from extensions import db, limiter, login_manager
 from forms import (
     CloseTabForm,
     DepositForm,
@@ -123,7 +124,30 @@ def validated(form):
 # -- signing in ----------------------------------------------------------------------
 
 
+def login_account_key() -> str:
+    # An empty key skips the limit; the per-address one still applies.
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"login:{email}" if email else ""
+
+
+def login_failed(response) -> bool:
+    # Only failures count, so a shop's tablets signing in behind one address are
+    # never locked out by their own successful logins.
+    return response.status_code >= 400
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=login_account_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"],
+    methods=["POST"],
+    deduct_when=login_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(".counter"))

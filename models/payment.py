@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -30,10 +30,13 @@ class Payment(db.Model):
         CheckConstraint("share IN ('all', 'phone', 'equal')", name="share"),
         # An equal share is paid once: "equal:2/3" can exist only once per tab.
         UniqueConstraint("tab_id", "share_key"),
+        # The takings of a day are a range of one shop's payments; a shop's years of
+        # history stay out of the way of today's.
+        Index("ix_payments_shop_id_created_at", "shop_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     tab_id: Mapped[int] = mapped_column(ForeignKey("tabs.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(String(10))
     amount: Mapped[int]  # the bill, minor units; the tip is kept apart
