@@ -16,7 +16,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from blueprints import wants_json
-from config import Config, secret_key_from_instance
+from config import (
+    Config,
+    ConfigError,
+    check_vapid_subject,
+    secret_key_from_instance,
+    vapid_key_from_instance,
+)
 from extensions import csrf, db, login_manager, migrate
 from money import format_money, format_plain
 from services import MAX_ID, Refused
@@ -51,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_static_versions(app)
     register_compression(app)
     register_commands(app)
+    register_push(app)
     return app
 
 
@@ -123,13 +130,15 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import customer, health, payments, pwa, staff
+    from blueprints import admin, customer, health, payments, push, pwa, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(customer.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(push.bp)
 
 
 def error_response(message: str, status: int, title: str | None = None):
@@ -192,7 +201,7 @@ def age(value: datetime | None) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from models.tab import LINE_LABELS, TAB_LABELS
+    from models.tab import DEPOSIT_LABELS, LINE_LABELS, TAB_LABELS
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = age
@@ -201,6 +210,7 @@ def register_template_helpers(app: Flask) -> None:
         format_plain=format_plain,
         line_label=LINE_LABELS.get,
         tab_label=TAB_LABELS.get,
+        deposit_label=DEPOSIT_LABELS.get,
     )
 
     @app.context_processor
@@ -317,9 +327,41 @@ def register_compression(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from cli import demo_command, menu_cli, shop_cli, staff_cli
+    from cli import demo_command, menu_cli, push_cli, shop_cli, staff_cli
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(push_cli)
     app.cli.add_command(menu_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(staff_cli)
+
+
+def register_push(app: Flask) -> None:
+    """Web Push keys and sender. A bad subject or key stops start-up with a message
+    saying what to fix, rather than every notification failing later."""
+    from services.push import KIND_LABELS
+    from services.push_dispatch import load_vapid, public_key, start_thread
+
+    app.jinja_env.globals["push_kind_label"] = KIND_LABELS.get
+    app.config["VAPID_SUBJECT"] = check_vapid_subject(app.config["VAPID_SUBJECT"])
+    if not app.config.get("VAPID_PRIVATE_KEY"):
+        app.config["VAPID_PRIVATE_KEY"] = vapid_key_from_instance(app.instance_path)
+    app.config["VAPID_PUBLIC_KEY"] = public_key(load_vapid(app.config["VAPID_PRIVATE_KEY"]))
+
+    mode = app.config["PUSH_DISPATCHER"]
+    if mode not in ("thread", "off"):
+        raise ConfigError(f"PUSH_DISPATCHER must be 'thread' or 'off', not {mode!r}")
+    if mode == "off":
+        return
+
+    # Started by the first request a process serves, so CLI commands (`flask db
+    # upgrade`, `flask push worker`) and the reloader's watching parent never run
+    # one, and each gunicorn worker starts its own after forking.
+    started = False
+
+    @app.before_request
+    def start_push_dispatcher():
+        nonlocal started
+        if not started:
+            start_thread(app)
+            started = True

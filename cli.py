@@ -167,6 +167,34 @@ def shop_create(slug, name, currency, locale, tz, note, tables, cards):
         click.echo(f"  {card.label}: {card.url}")
 
 
+@shop_cli.command("set")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.option("--tips", default=None, help='Tip choices in percent, e.g. "10,15,20" ("" for none).')
+@click.option("--deposit", default=None, help="Deposit to open a tab, e.g. 5.00 (0 for none).")
+@with_appcontext
+def shop_set(slug, tips, deposit):
+    """Change a shop's payment settings: tip choices and the deposit."""
+    shop = existing_shop(slug)
+    minor = None
+    if deposit is not None:
+        try:
+            minor = parse_amount(deposit, shop.currency)
+        except AmountError as problem:
+            raise click.BadParameter(str(problem), param_hint="--deposit") from None
+    try:
+        with unit_of_work():
+            shop_service.set_payment_settings(shop, tips, minor)
+    except Refused as problem:
+        fail(problem)
+    tips_text = ", ".join(f"{p}%" for p in shop.tip_percents) or "none"
+    deposit_text = (
+        format_money(shop.deposit_amount, shop.currency, shop.locale)
+        if shop.deposit_amount
+        else "none"
+    )
+    click.echo(f"{shop.name}: tips {tips_text}; deposit {deposit_text}.")
+
+
 @staff_cli.command("add")
 @click.option("--shop", "slug", required=True, help="The shop's slug.")
 @click.option("--email", required=True)
@@ -211,3 +239,42 @@ def menu_add(slug, name, price, category, description):
         f"Added {item.name} at {format_money(item.price, shop.currency, shop.locale)} "
         f"to {shop.name}."
     )
+
+
+# -- web push ----------------------------------------------------------------------
+
+
+@click.group("push", help="Send Web Push notifications.")
+def push_cli():
+    pass
+
+
+@push_cli.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@with_appcontext
+def push_worker(once: bool):
+    """Send the push outbox, in its own process (run as many as you like).
+
+    Use it with PUSH_DISPATCHER=off on the web processes, for several workers or hosts.
+    """
+    import threading
+
+    from services.push_dispatch import Dispatcher
+
+    app = current_app._get_current_object()
+    dispatcher = Dispatcher(app)
+    if once:
+        total = 0
+        while claimed := dispatcher.run_once():
+            total += claimed
+        dispatcher.close()
+        click.echo(f"Handled {total} message{'s' if total != 1 else ''}.")
+        return
+    click.echo("Sending push notifications; Ctrl+C stops.")
+    stop = threading.Event()
+    try:
+        dispatcher.run_forever(stop, app.config["PUSH_POLL_SECONDS"])
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        dispatcher.close()

@@ -4,8 +4,14 @@ Every setting is documented in README.md; keep the two in step.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(RuntimeError):
+    """A setting that would make the app misbehave; raised by create_app at start-up."""
 
 
 def database_url_from_env(instance_path: str) -> str:
@@ -25,26 +31,89 @@ def normalise_database_url(url: str) -> str:
 
 
 def secret_key_from_instance(instance_path: str) -> str:
-    """Read the instance's secret key, creating it once if there is none.
+    """Read the instance's secret key, creating it once if there is none."""
+    path = Path(instance_path, "secret_key")
+    _create_once(path, secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _create_once(path: Path, content: str) -> None:
+    """Write `path` once, even when several processes race to create it.
 
     Several gunicorn workers may start at the same moment; each writes its own
-    candidate to a temporary file and links it into place, and the link only
-    succeeds for the first, so every worker ends up reading the same key.
+    candidate to a temporary file and links it into place, and the link only succeeds
+    for the first, so every worker ends up reading the same file.
     """
-    path = Path(instance_path, "secret_key")
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+    try:
+        os.link(candidate, path)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+
+
+def vapid_key_from_instance(instance_path: str) -> str:
+    """The instance's VAPID private key (PEM), generated on first run.
+
+    Every subscription is bound to the public half, so the file must outlive
+    deployments: losing it silently orphans every phone's subscription.
+    """
+    path = Path(instance_path, "vapid_private_key.pem")
     if not path.exists():
-        Path(instance_path).mkdir(parents=True, exist_ok=True)
-        candidate = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-        try:
-            os.link(candidate, path)
-        except FileExistsError:
-            pass
-        finally:
-            candidate.unlink()
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _create_once(path, pem.decode())
     return path.read_text().strip()
+
+
+# Apple's push service refuses these (and they reach nobody anyway).
+_UNREACHABLE_HOST = re.compile(r"(^localhost$|\.localhost$|\.local$|\.invalid$|^[^.]*$)", re.I)
+DEFAULT_VAPID_SUBJECT = "mailto:owner@example.com"
+
+
+def check_vapid_subject(subject: str) -> str:
+    """A push service may contact this address about our traffic: a real `mailto:`
+    or `https:` one. Returns it, or raises ConfigError saying what is wrong."""
+    subject = (subject or "").strip()
+    if subject.startswith("mailto:"):
+        local, _, host = subject[len("mailto:") :].rpartition("@")
+        if not local or not host:
+            raise ConfigError(f"VAPID_SUBJECT {subject!r} needs an address: mailto:you@your-domain")
+    elif subject.startswith("https://"):
+        host = urlsplit(subject).hostname or ""
+    else:
+        raise ConfigError(
+            f"VAPID_SUBJECT {subject!r} must be a mailto: or https: address "
+            "(e.g. mailto:owner@your-cafe.com)"
+        )
+    if _UNREACHABLE_HOST.search(host):
+        raise ConfigError(
+            f"VAPID_SUBJECT {subject!r} uses {host!r}: push services (Apple's among them) "
+            "refuse localhost, .local and .invalid addresses. Set it to a real contact."
+        )
+    return subject
+
+
+def default_vapid_subject(base_url: str) -> str:
+    """The site itself when it is public over https, else a placeholder that passes."""
+    try:
+        return check_vapid_subject(base_url)
+    except ConfigError:
+        return DEFAULT_VAPID_SUBJECT
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -91,6 +160,21 @@ class Config:
         self.STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "10") or 10)
         # Retries are safe: every request that creates something carries an idempotency key.
         self.STRIPE_MAX_RETRIES = int(os.environ.get("STRIPE_MAX_RETRIES", "2") or 0)
+        # Web Push. The private key is filled from instance/ when unset.
+        self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
+        self.VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or default_vapid_subject(self.BASE_URL)
+        # "thread": a sender inside each web process; "off": only `flask push worker`.
+        self.PUSH_DISPATCHER = os.environ.get("PUSH_DISPATCHER", "thread").strip().lower()
+        self.PUSH_POLL_SECONDS = float(os.environ.get("PUSH_POLL_SECONDS", "2") or 2)
+        self.PUSH_TIMEOUT_SECONDS = float(os.environ.get("PUSH_TIMEOUT_SECONDS", "10") or 10)
+        self.PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "6") or 6)
+        self.PUSH_BACKOFF_SECONDS = float(os.environ.get("PUSH_BACKOFF_SECONDS", "5") or 5)
+        self.PUSH_MAX_RETRY_AFTER_SECONDS = 3600
+        # A claimed message not recorded within this long (its sender died) is sent again.
+        self.PUSH_LEASE_SECONDS = 300
+        self.PUSH_SEND_THREADS = int(os.environ.get("PUSH_SEND_THREADS", "8") or 8)
+        # Push services are https; plain http endpoints only for a local test service.
+        self.PUSH_ALLOW_HTTP_ENDPOINTS = env_flag("PUSH_ALLOW_HTTP_ENDPOINTS")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

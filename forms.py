@@ -3,9 +3,17 @@
 checked the same way."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from models.card import CARD_KINDS
 from models.payment import PAYMENT_METHODS
 
 
@@ -43,11 +51,100 @@ class PaymentForm(FlaskForm):
     )
     amount = StringField("Bill", validators=[DataRequired("Enter the amount of the bill.")])
     tip = StringField("Tip", default="0")
+    # Set when staff take what a phone asked to pay (its part and its tip).
+    request_id = HiddenField()
+
+
+class BillForm(FlaskForm):
+    """The customer's bill: which part to pay and the tip."""
+
+    share = HiddenField(default="all")
+    tip = HiddenField(default="none")
+    custom_tip = StringField("Other amount", validators=[Optional()])
+
+
+class DepositForm(FlaskForm):
+    method = StringField(
+        "Deposit paid by",
+        validators=[
+            DataRequired("Choose cash or card."),
+            AnyOf(PAYMENT_METHODS, message="Choose cash or card."),
+        ],
+    )
+
+
+class CloseTabForm(FlaskForm):
+    deposit = HiddenField()
+    reason = StringField("Reason", validators=[Optional()])
+
+
+class JoinForm(FlaskForm):
+    name = StringField("Your first name (optional)", validators=[Optional()])
 
 
 class StaffOpenTabForm(FlaskForm):
     card_id = HiddenField()
     customer_name = StringField("Customer's name (optional)", validators=[Optional()])
+
+
+# -- the owner's back office ------------------------------------------------------------
+
+
+class ShopSettingsForm(FlaskForm):
+    name = StringField("Shop name", validators=[DataRequired("Give the shop a name.")])
+    currency = StringField("Currency (ISO code, e.g. EUR)")
+    locale = StringField("Language and number format (e.g. en_IE)")
+    timezone = StringField("Timezone (e.g. Europe/Dublin)")
+    service_note = TextAreaField("What's included / service limits (shown to customers)")
+    closing_time = TimeField("Closing time (optional)", validators=[Optional()])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Category name")
+
+
+class MenuItemForm(FlaskForm):
+    name = StringField("Name")
+    description = TextAreaField("Description (optional)")
+    price = StringField("Price")
+    # One of the shop's categories (the page offers them), checked by the menu service.
+    category = StringField("Category")
+    available = BooleanField("Available now", default=True)
+    sort = StringField("Position in its category", default="0")
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(("up", "down"), message="Move up or down.")])
+
+
+class SwitchForm(FlaskForm):
+    """A button that turns something on ("1") or off ("0")."""
+
+    value = HiddenField(validators=[AnyOf(("0", "1"), message="Say on or off.")])
+
+
+class AddStaffForm(FlaskForm):
+    email = StringField("Email")
+    name = StringField("Name")
+    role = StringField("Role", default="staff")
+    password = PasswordField("Password (at least 10 characters)")
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password (at least 10 characters)")
+
+
+class RoleForm(FlaskForm):
+    role = StringField("Role")
+
+
+class CardBatchForm(FlaskForm):
+    kind = StringField(
+        "Kind of card",
+        default="table",
+        validators=[AnyOf(CARD_KINDS, message="Choose table or personal cards.")],
+    )
+    count = StringField("How many", default="10")
 
 
 class EmptyForm(FlaskForm):

@@ -8,6 +8,8 @@ import re
 import secrets
 from itertools import groupby
 
+import qrcode
+import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
@@ -20,16 +22,20 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
 from extensions import db
-from forms import EmptyForm, OpenTabForm, OrderForm, first_error
-from models import Tab, TokenCard
+from forms import BillForm, EmptyForm, JoinForm, OpenTabForm, OrderForm, first_error
+from models import PayRequest, Tab, TokenCard
 from models.base import new_code
+from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
+from money import AmountError, parse_amount
 from services import Conflict, Refused, unit_of_work
+from services import payments as pay_service
 from services import tabs as tab_service
 from services.shops import menu_items
 
@@ -87,13 +93,14 @@ def my_tab(public_id: str, *, with_lines: bool = True) -> Tab:
     if tab is None:
         abort(404)
     mine = phone_id()
-    if not mine or tab.phone_id is None or not secrets.compare_digest(tab.phone_id, mine):
+    if not mine or not any(secrets.compare_digest(p, mine) for p in tab.phone_ids):
         abort(
             make_response(
                 render_template(
                     "error.html",
                     title="Not your tab",
-                    message="This tab belongs to another phone. Scan your own card to open a tab.",
+                    message="This tab belongs to another phone. Scan your own card to open a "
+                    "tab, or ask its owner for a “join my tab” link.",
                     status=403,
                 ),
                 403,
@@ -139,7 +146,14 @@ def tab(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
         return redirect(url_for(".receipt", public_id=public_id))
-    return render_template("customer/tab.html", tab=tab, shop=tab.shop, form=EmptyForm())
+    return render_template(
+        "customer/tab.html",
+        tab=tab,
+        shop=tab.shop,
+        form=EmptyForm(),
+        mine=my_payment(tab),
+        is_owner=tab.phone_id == phone_id(),
+    )
 
 
 @bp.get("/tab/<token:public_id>/live")
@@ -154,7 +168,13 @@ def tab_live(public_id: str):
         "status": tab.status,
         "total": tab.total,
         "lines": [{"id": line.id, "name": line.name, "status": line.status} for line in tab.lines],
-        "html": render_template("customer/_tab_body.html", tab=tab, shop=tab.shop),
+        "html": render_template(
+            "customer/_tab_body.html",
+            tab=tab,
+            shop=tab.shop,
+            mine=my_payment(tab),
+            is_owner=tab.phone_id == phone_id(),
+        ),
     }
     if tab.status == PAID:
         payload["redirect"] = url_for(".receipt", public_id=public_id)
@@ -200,6 +220,7 @@ def order(public_id: str):
                 form.quantity.data,
                 form.note.data,
                 request_key=form.request_key.data,
+                phone_id=phone_id(),
             )
     except Refused as refusal:
         if wants_json():
@@ -215,19 +236,110 @@ def order(public_id: str):
     return redirect(url_for(".menu", public_id=public_id), code=303)
 
 
+def my_payment(tab: Tab) -> dict | None:
+    """What this phone asked to pay, as staff will take it: its part and its tip."""
+    if not tab.is_live:
+        return None
+    request = db.session.execute(
+        select(PayRequest).where(
+            PayRequest.tab_id == tab.id,
+            PayRequest.phone_id == phone_id(),
+            PayRequest.paid_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if request is None:
+        return None
+    try:
+        part = pay_service.part_for(tab, request.share, request.phone_id, strict=False)
+    except Refused:
+        return None
+    tip = pay_service.request_tip(request, part)
+    return {"request": request, "part": part, "tip": tip, "total": part.due + tip}
+
+
+def bill_choices(tab: Tab) -> list:
+    """The parts this phone may pay: the whole tab, its own lines, an equal share."""
+    mine = phone_id()
+    choices = [pay_service.part_for(tab, SHARE_ALL, mine, strict=False)]
+    if len(tab.phone_ids) > 1:
+        for share in (SHARE_PHONE, SHARE_EQUAL):
+            try:
+                part = pay_service.part_for(tab, share, mine)
+            except Refused:
+                continue
+            if part.gross:
+                choices.append(part)
+    return [part for part in choices if part.gross]
+
+
+def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None, status=200):
+    choices = bill_choices(tab)
+    shared = len(tab.phone_ids) > 1
+    chosen = (form.share.data if form else None) or (SHARE_PHONE if shared else SHARE_ALL)
+    if chosen not in [part.share for part in choices] and choices:
+        chosen = choices[0].share
+    part = next((p for p in choices if p.share == chosen), None)
+    names = (
+        {
+            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
+            for line in tab.billable_lines
+        }
+        if shared
+        else {}
+    )
+    return (
+        render_template(
+            "customer/bill.html",
+            tab=tab,
+            shop=tab.shop,
+            form=form or BillForm(),
+            choices=choices,
+            chosen=chosen,
+            part=part,
+            tip_choice=(form.tip.data if form else None) or "none",
+            tips=[(p, pay_service.tip_for_percent(part.gross, p)) for p in tab.shop.tip_percents]
+            if part
+            else [],
+            names=names,
+            mine=my_payment(tab),
+            error=error,
+        ),
+        status,
+    )
+
+
 @bp.get("/tab/<token:public_id>/bill")
 def bill(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
         return redirect(url_for(".receipt", public_id=public_id))
-    return render_template("customer/bill.html", tab=tab, shop=tab.shop, form=EmptyForm())
+    return render_bill(tab)
 
 
 @bp.post("/tab/<token:public_id>/pay")
 def pay_at_counter(public_id: str):
+    """Tap 3 of 3: the part and tip chosen on the bill go to the counter."""
     tab = my_tab(public_id)
-    with unit_of_work():
-        tab_service.request_payment(tab)
+    form = BillForm()
+    try:
+        if not form.validate_on_submit():
+            raise Refused(first_error(form))
+        try:
+            custom = parse_amount(form.custom_tip.data, tab.currency, allow_blank=True)
+        except AmountError as problem:
+            raise Refused(f"The tip: {problem}") from None
+        percent, amount = pay_service.parse_tip_choice(
+            form.tip.data, custom if form.custom_tip.data else None
+        )
+        with unit_of_work():
+            pay_service.ask_to_pay(tab, phone_id(), form.share.data or SHARE_ALL, percent, amount)
+    except Refused as refusal:
+        if wants_json():
+            raise
+        db.session.refresh(tab)
+        if not tab.is_live:
+            raise
+        return render_bill(tab, form, refusal.message, refusal.status_code)
     return redirect(url_for(".tab", public_id=public_id), code=303)
 
 
@@ -245,3 +357,73 @@ def receipt(public_id: str):
     if tab.status != PAID:
         return redirect(url_for(".tab", public_id=public_id))
     return render_template("customer/receipt.html", tab=tab, shop=tab.shop)
+
+
+# -- sharing the tab -----------------------------------------------------------------
+
+
+def inline_qr(url: str) -> Markup:
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+    )
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="Join my tab" ', 1))
+
+
+@bp.get("/tab/<token:public_id>/invite")
+def invitation(public_id: str):
+    tab = my_tab(public_id)
+    if tab.phone_id != phone_id():
+        raise Refused("Only the phone that opened the tab can invite friends.")
+    link = None
+    if pay_service.invitation_is_live(tab):
+        link = url_for(".join_page", token=tab.invite_token, _external=True)
+    return render_template(
+        "customer/invite.html",
+        tab=tab,
+        shop=tab.shop,
+        link=link,
+        qr=inline_qr(link) if link else None,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/tab/<token:public_id>/invite")
+def invite(public_id: str):
+    tab = my_tab(public_id)
+    with unit_of_work():
+        pay_service.invite(tab, phone_id())
+    return redirect(url_for(".invitation", public_id=public_id), code=303)
+
+
+@bp.post("/tab/<token:public_id>/invite/stop")
+def stop_inviting(public_id: str):
+    tab = my_tab(public_id)
+    with unit_of_work():
+        pay_service.stop_inviting(tab, phone_id())
+    flash("The join link no longer works.", "success")
+    return redirect(url_for(".tab", public_id=public_id), code=303)
+
+
+@bp.get("/join/<token:token>")
+def join_page(token: str):
+    tab = pay_service.tab_for_invitation(token)
+    if pay_service.on_tab(tab, phone_id()):
+        return redirect(url_for(".tab", public_id=tab.public_id))
+    return render_template(
+        "customer/join.html", tab=tab, shop=tab.shop, token=token, form=JoinForm()
+    )
+
+
+@bp.post("/join/<token:token>")
+def join(token: str):
+    form = JoinForm()
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    with unit_of_work():
+        tab = pay_service.join(token, ensure_phone_id(), form.name.data)
+    return redirect(url_for(".tab", public_id=tab.public_id), code=303)

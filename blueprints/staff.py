@@ -26,6 +26,8 @@ from sqlalchemy.orm import selectinload
 from blueprints import wants_json
 from extensions import db, login_manager
 from forms import (
+    CloseTabForm,
+    DepositForm,
     EmptyForm,
     LineStatusForm,
     LoginForm,
@@ -35,11 +37,13 @@ from forms import (
     VoidLineForm,
     first_error,
 )
-from models import Shop, StaffMember, Tab, TabLine, TokenCard
+from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
-from money import AmountError, format_plain, parse_amount
-from services import Refused, parse_id, unit_of_work
+from money import AmountError, format_money, format_plain, parse_amount
+from services import NotFound, Refused, parse_id, unit_of_work
+from services import payments as pay_service
+from services import push as push_service
 from services import tabs as tab_service
 from services.counter import counter_view, personal_cards
 from services.shops import menu_items
@@ -48,13 +52,18 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 @login_manager.user_loader
-def load_member(member_id: str) -> StaffMember | None:
-    try:
-        member = db.session.get(StaffMember, int(member_id))
-    except ValueError:
+def load_member(session_id: str) -> StaffMember | None:
+    """`session_id` is "<id>:<epoch>" (StaffMember.get_id). A session from before the
+    member's last deactivation or password reset carries an old epoch and is refused,
+    so it does not come back when the member is reactivated."""
+    member_id, _, epoch = (session_id or "").partition(":")
+    member_id = parse_id(member_id)
+    if member_id is None:
         return None
-    # A deactivated member is logged out on their very next request.
-    return member if member is not None and member.active else None
+    member = db.session.get(StaffMember, member_id)
+    if member is None or not member.active or str(member.session_epoch) != epoch:
+        return None
+    return member
 
 
 def safe_next(default: str) -> str:
@@ -77,7 +86,7 @@ def shop_tab(tab_id: int) -> Tab:
     tab = db.session.execute(
         select(Tab)
         .where(Tab.id == tab_id, Tab.shop_id == current_user.shop_id)
-        .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        .options(selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.members))
     ).scalar_one_or_none()
     if tab is None:
         abort(404)
@@ -156,6 +165,7 @@ def counter():
         view=counter_view(shop.id),
         form=EmptyForm(),
         version=shop.live_version,
+        undelivered=push_service.failed_messages(shop.id),
     )
 
 
@@ -175,7 +185,13 @@ def counter_live():
         version=version,
         queue_ids=[line.id for line in view.queue],
         waiting_ids=[tab.id for tab in view.waiting_to_pay],
-        html=render_template("staff/_counter_body.html", shop=shop, view=view, form=EmptyForm()),
+        html=render_template(
+            "staff/_counter_body.html",
+            shop=shop,
+            view=view,
+            form=EmptyForm(),
+            undelivered=push_service.failed_messages(shop.id),
+        ),
     )
     response.set_etag(etag, weak=True)
     return response
@@ -220,9 +236,50 @@ def tab(tab_id: int):
         # The bill as it stands now: if the tab changes before staff tap "Record
         # payment", the amounts differ and the payment is refused, not guessed at.
         payment_form=PaymentForm(
-            formdata=None, amount=format_plain(tab.total, tab.currency), method="cash"
+            formdata=None, amount=format_plain(tab.due, tab.currency), method="cash"
         ),
+        phones_notified=len(push_service.subscriptions(tab)),
+        undelivered=push_service.failed_messages(shop.id, tab.id),
+        requests=pay_requests(tab),
+        phone_name=lambda phone: pay_service.phone_name(tab, phone),
     )
+
+
+@bp.post("/tabs/<id:tab_id>/ready")
+@login_required
+def tab_ready(tab_id: int):
+    """Everything being made for this tab is ready: the customer gets one notification."""
+    tab = shop_tab(tab_id)
+    with unit_of_work():
+        lines = tab_service.mark_tab_ready(tab, current_user)
+    return done(f"Ready: {', '.join(line.name for line in lines)}.", url_for(".tab", tab_id=tab_id))
+
+
+@bp.post("/tabs/<id:tab_id>/remind")
+@login_required
+def remind(tab_id: int):
+    """Nudge the customer's phone to come and pay."""
+    tab = shop_tab(tab_id)
+    with unit_of_work():
+        push_service.remind_to_pay(tab)
+    return done(f"Reminder sent to {tab.display_name}'s phone.", url_for(".tab", tab_id=tab_id))
+
+
+def pay_requests(tab: Tab) -> list[dict]:
+    """What each phone asked to pay, ready for one tap: its part, its tip, its name."""
+    if not tab.is_live:
+        return []
+    asked = []
+    for asked_for in pay_service.open_requests(tab):
+        try:
+            part = pay_service.part_for(tab, asked_for.share, asked_for.phone_id)
+        except Refused:
+            continue
+        if part.gross:
+            tip = pay_service.request_tip(asked_for, part)
+            name = pay_service.phone_name(tab, asked_for.phone_id)
+            asked.append({"request": asked_for, "part": part, "tip": tip, "name": name})
+    return asked
 
 
 @bp.post("/tabs/<id:tab_id>/order")
@@ -252,8 +309,35 @@ def payment(tab_id: int):
         tip = parse_amount(form.tip.data, tab.currency, allow_blank=True)
     except AmountError as problem:
         raise Refused(str(problem)) from None
+    request_id = form.request_id.data
+    share, payer = "all", None
+    if request_id:
+        asked = db.session.execute(
+            select(PayRequest).where(
+                PayRequest.id == (parse_id(request_id) or 0),
+                PayRequest.tab_id == tab.id,
+                PayRequest.shop_id == current_user.shop_id,
+            )
+        ).scalar_one_or_none()
+        if asked is None:
+            raise NotFound("That request to pay is not on this tab.")
+        share, payer = asked.share, asked.phone_id
     with unit_of_work():
-        payment = tab_service.record_payment(tab, current_user, form.method.data, amount, tip)
+        payment = pay_service.record_payment(
+            tab,
+            amount,
+            tip,
+            form.method.data,
+            staff=current_user,
+            share=share,
+            payer_phone_id=payer,
+        )
+    if tab.is_live:
+        return done(
+            f"Paid: {pay_service.phone_name(tab, payer)}'s part, {payment.method}. "
+            f"Still owed: {format_money(tab.due, tab.currency, current_user.shop.locale)}.",
+            url_for(".tab", tab_id=tab_id),
+        )
     return done(
         f"Paid: {tab.display_name}, {payment.method}.",
         url_for(".counter"),
@@ -264,9 +348,21 @@ def payment(tab_id: int):
 @login_required
 def close(tab_id: int):
     tab = shop_tab(tab_id)
+    form = validated(CloseTabForm())
     with unit_of_work():
-        tab_service.close_empty_tab(tab, current_user)
+        tab_service.close_empty_tab(tab, current_user, form.deposit.data or None, form.reason.data)
     return done(f"Closed {tab.display_name}.", url_for(".counter"))
+
+
+@bp.post("/tabs/<id:tab_id>/deposit")
+@login_required
+def deposit(tab_id: int):
+    """The customer handed over the deposit: their orders now reach the queue."""
+    tab = shop_tab(tab_id)
+    form = validated(DepositForm())
+    with unit_of_work():
+        pay_service.confirm_deposit(tab, current_user, form.method.data)
+    return done(f"Deposit taken for {tab.display_name}.", url_for(".tab", tab_id=tab_id))
 
 
 @bp.route("/tabs/new", methods=["GET", "POST"])

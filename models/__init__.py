@@ -2,23 +2,29 @@
 
 from models.card import CARD_KINDS, TokenCard
 from models.checkout import CheckoutSession, StripeEvent
-from models.menu import MenuItem
-from models.payment import PAYMENT_METHODS, Payment
+from models.menu import MenuCategory, MenuItem
+from models.payment import PAYMENT_METHODS, Payment, PayRequest
+from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember
-from models.tab import Tab, TabLine
+from models.tab import Tab, TabLine, TabMember
 
 __all__ = [
     "CARD_KINDS",
     "PAYMENT_METHODS",
     "ROLES",
     "CheckoutSession",
+    "MenuCategory",
     "MenuItem",
+    "PayRequest",
     "Payment",
+    "PushMessage",
+    "PushSubscription",
     "Shop",
     "StripeEvent",
     "StaffMember",
     "Tab",
     "TabLine",
+    "TabMember",
     "TokenCard",
 ]

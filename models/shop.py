@@ -1,6 +1,7 @@
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Text
+from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -9,6 +10,7 @@ from models.base import utcnow
 
 class Shop(db.Model):
     __tablename__ = "shops"
+    __table_args__ = (CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -17,10 +19,36 @@ class Shop(db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     service_note: Mapped[str] = mapped_column(Text, default="")
+    # Wall-clock time in the shop's timezone; tabs still live after it are flagged.
+    closing_time: Mapped[time | None]
+    # Tip buttons on the bill, in percent, e.g. "10,15,20"; empty shows only
+    # "No tip" and a custom amount. Checked by services.payments.parse_tip_presets.
+    tip_presets: Mapped[str] = mapped_column(String(20), default="10,15,20")
+    # Minor units asked for when a tab opens; 0 means the shop takes no deposit.
+    deposit_amount: Mapped[int] = mapped_column(default=0)
     # Bumped by every change staff should see, so the queue's poll can answer 304
     # from one indexed read instead of rebuilding the page.
     live_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_today(self, now: datetime | None = None) -> date:
+        return (now or datetime.now(UTC)).astimezone(self.zone).date()
+
+    def closing_at(self, day: date) -> datetime | None:
+        """When the shop closes on `day` (a date in the shop's timezone), as UTC; None
+        when no closing time is set. A closing time after midnight is not supported:
+        a café closing at 01:00 sets 23:59 or leaves it empty."""
+        if self.closing_time is None:
+            return None
+        return datetime.combine(day, self.closing_time, tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def tip_percents(self) -> list[int]:
+        return [int(p) for p in self.tip_presets.split(",") if p.strip().isdigit()]
 
     def __repr__(self) -> str:
         return f"<Shop {self.slug}>"

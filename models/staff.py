@@ -24,6 +24,9 @@ class StaffMember(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="staff")
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in the login session: bumping it (deactivation, password
+    # reset) ends every session signed in before, at their next request.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop: Mapped[Shop] = relationship()
@@ -31,6 +34,12 @@ class StaffMember(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive members
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        self.session_epoch += 1
 
     @property
     def is_owner(self) -> bool:

@@ -44,6 +44,27 @@ QUEUE_LINE_STATUSES = (ORDERED, PREPARING, READY)
 
 MAX_QUANTITY = 99
 
+# A deposit's life: none (the shop takes none) → pending (asked for, not yet taken)
+# → held (staff or the card provider took it) → applied (deducted from the bill),
+# refunded or kept (a no-show, with a reason) when the tab closes. A deposit never
+# taken is waived when the tab closes.
+DEPOSIT_NONE = "none"
+DEPOSIT_PENDING = "pending"
+DEPOSIT_HELD = "held"
+DEPOSIT_APPLIED = "applied"
+DEPOSIT_REFUNDED = "refunded"
+DEPOSIT_KEPT = "kept"
+DEPOSIT_WAIVED = "waived"
+DEPOSIT_STATUSES = (
+    DEPOSIT_NONE,
+    DEPOSIT_PENDING,
+    DEPOSIT_HELD,
+    DEPOSIT_APPLIED,
+    DEPOSIT_REFUNDED,
+    DEPOSIT_KEPT,
+    DEPOSIT_WAIVED,
+)
+
 
 def can_move_tab(current: str, new: str) -> bool:
     return new in TAB_TRANSITIONS.get(current, frozenset())
@@ -75,6 +96,9 @@ class Tab(db.Model):
         UniqueConstraint("open_card_id"),
         UniqueConstraint("shop_id", "open_phone_id"),
         Index("ix_tabs_shop_id_status", "shop_id", "status"),
+        CheckConstraint(_in("deposit_status", DEPOSIT_STATUSES), name="deposit_status"),
+        CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),
+        CheckConstraint("split_ways IS NULL OR split_ways >= 2", name="split_ways"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +124,20 @@ class Tab(db.Model):
         ForeignKey("token_cards.id", ondelete="SET NULL")
     )
     open_phone_id: Mapped[str | None] = mapped_column(String(43))
+    # The deposit asked for when the tab opened (a snapshot of the shop's setting).
+    deposit_amount: Mapped[int] = mapped_column(default=0)
+    deposit_status: Mapped[str] = mapped_column(String(10), default=DEPOSIT_NONE)
+    deposit_method: Mapped[str | None] = mapped_column(String(20))
+    deposit_taken_at: Mapped[datetime | None]
+    deposit_taken_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    deposit_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set by the first equal share paid: from then on the tab is split this many ways.
+    split_ways: Mapped[int | None]
+    # "Join my tab": one live invitation at a time; a bearer secret with an expiry.
+    invite_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    invite_expires_at: Mapped[datetime | None]
 
     shop: Mapped[Shop] = relationship()
     card: Mapped[TokenCard | None] = relationship(foreign_keys=[card_id])
@@ -108,6 +146,9 @@ class Tab(db.Model):
     )
     payments: Mapped[list["Payment"]] = relationship(  # noqa: F821
         back_populates="tab", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+    members: Mapped[list["TabMember"]] = relationship(
+        back_populates="tab", order_by="TabMember.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -122,6 +163,49 @@ class Tab(db.Model):
     def total(self) -> int:
         """What the tab owes, in minor units: the sum of its live lines' snapshots."""
         return sum(line.line_total for line in self.billable_lines)
+
+    @property
+    def deposit_credit(self) -> int:
+        """The deposit taken and not yet used: it comes off the owner's part of the bill."""
+        return self.deposit_amount if self.deposit_status == DEPOSIT_HELD else 0
+
+    @property
+    def deposit_pending(self) -> bool:
+        return self.deposit_status == DEPOSIT_PENDING
+
+    @property
+    def deposit_left(self) -> int:
+        """The deposit taken and not yet deducted from a payment."""
+        if self.deposit_status != DEPOSIT_HELD:
+            return 0
+        return max(0, self.deposit_amount - sum(p.deposit_applied for p in self.payments))
+
+    @property
+    def deposit_returned(self) -> int:
+        """Deposit beyond what the bill used: handed back when the tab was paid."""
+        if self.deposit_status != DEPOSIT_APPLIED:
+            return 0
+        return max(0, self.deposit_amount - sum(p.deposit_applied for p in self.payments))
+
+    @property
+    def owed(self) -> int:
+        """What the bill still wants covered: its total less what payments covered."""
+        return max(0, self.total - sum(p.amount + p.deposit_applied for p in self.payments))
+
+    @property
+    def due(self) -> int:
+        """What is left to hand over for the whole tab, once the deposit comes off."""
+        return max(0, self.owed - self.deposit_left)
+
+    @property
+    def part_paid(self) -> bool:
+        return bool(self.payments) and self.is_live
+
+    @property
+    def phone_ids(self) -> list[str]:
+        """Every phone on the tab: the owner first, then friends in the order they joined."""
+        phones = [self.phone_id] if self.phone_id else []
+        return phones + [m.phone_id for m in self.members if m.phone_id not in phones]
 
     @property
     def item_count(self) -> int:
@@ -181,6 +265,12 @@ class TabLine(db.Model):
     added_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
+    # The phone that ordered it (None: added at the counter, which counts as the owner's).
+    phone_id: Mapped[str | None] = mapped_column(String(43))
+    # The payment that covered this line when phones pay for their own lines.
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL"), index=True
+    )
     voided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
@@ -196,6 +286,28 @@ class TabLine(db.Model):
         return [s for s in LINE_FLOW if can_move_line(self.status, s)]
 
 
+class TabMember(db.Model):
+    """A friend's phone that joined the tab through the owner's invitation."""
+
+    __tablename__ = "tab_members"
+    __table_args__ = (
+        UniqueConstraint("tab_id", "phone_id"),
+        # With Tab.open_phone_id: one live tab per phone in a shop, as owner or friend.
+        UniqueConstraint("shop_id", "live_phone_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    tab_id: Mapped[int] = mapped_column(ForeignKey("tabs.id", ondelete="CASCADE"), index=True)
+    phone_id: Mapped[str] = mapped_column(String(43))
+    # Set while the tab is live, cleared when it closes (like Tab.open_phone_id).
+    live_phone_id: Mapped[str | None] = mapped_column(String(43))
+    name: Mapped[str] = mapped_column(String(40), default="")
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tab: Mapped[Tab] = relationship(back_populates="members")
+
+
 # What staff read for each tab status.
 TAB_LABELS = {
     OPEN: "Open",
@@ -206,6 +318,16 @@ TAB_LABELS = {
 }
 
 # What a customer reads for each line status.
+DEPOSIT_LABELS = {
+    DEPOSIT_NONE: "No deposit",
+    DEPOSIT_PENDING: "Deposit to take",
+    DEPOSIT_HELD: "Deposit taken",
+    DEPOSIT_APPLIED: "Deposit deducted",
+    DEPOSIT_REFUNDED: "Deposit refunded",
+    DEPOSIT_KEPT: "Deposit kept",
+    DEPOSIT_WAIVED: "Deposit not taken",
+}
+
 LINE_LABELS = {
     ORDERED: "Ordered",
     PREPARING: "Preparing",

@@ -43,9 +43,14 @@ class Conflict(Refused):
 
 @contextmanager
 def unit_of_work():
+    """Commit once at the end; then run what the operation asked to follow the commit
+    (waking the push dispatcher), which must never happen for a rolled-back change."""
     try:
         yield db.session
         db.session.commit()
     except BaseException:
+        db.session.info.pop("after_commit", None)
         db.session.rollback()
         raise
+    for hook in db.session.info.pop("after_commit", ()):
+        hook()

@@ -22,12 +22,13 @@ from models.base import utcnow
 from models.checkout import BILL, COMPLETED, CREATED, EXPIRED, REFUSED
 from models.tab import PAID
 from services import Conflict, Refused
-from services import tabs as tab_service
+from services import payments as pay_service
 from services.payment_providers import (
     CheckoutRequest,
     StartedCheckout,
     from_stripe_amount,
 )
+from services.payments import SHARE_ALL
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,16 @@ def plan_checkout(
         raise Conflict("This tab is already paid.")
     if not tab.is_live:
         raise Conflict("This tab is closed.")
-    amount, tip = tab.total, 0
+    # What is still owed after the deposit and any shares already paid.
+    amount, tip = pay_service.part_for(tab, SHARE_ALL, strict=False).due, 0
     if amount <= 0:
         raise Refused("There is nothing on this tab to pay for yet.")
 
     # The same bill (tab version and amount) gives the same key, so a double tap, a
     # retry or a second request racing this one all get one checkout. A changed bill
-    # gives a new key; so does a checkout that lapsed (the attempt number).
-    base = f"tabby-{tab.shop_id}-{tab.id}-v{tab.version}-{amount}-{tip}"
+    # gives a new key; so does a checkout that lapsed (the attempt number). The tab's
+    # public id, never reused, keeps keys apart even if a restored database reuses ids.
+    base = f"tabby-{tab.shop_id}-{tab.public_id}-v{tab.version}-{amount}-{tip}"
     earlier = (
         db.session.execute(
             select(CheckoutSession)
@@ -291,7 +294,9 @@ def apply_stripe_event(event: dict) -> EventOutcome:
     if result.rowcount != 1:
         return _finish(event_id, "checkout already completed")
     tab = db.session.get(Tab, row.tab_id)
-    payment = tab_service.record_payment(tab, None, "card", row.amount, row.tip)
+    payment = pay_service.record_payment(
+        tab, row.amount, row.tip, "card", provider="stripe", payer_phone_id=row.phone_id
+    )
     intent = session.get("payment_intent")
     db.session.execute(
         update(CheckoutSession)

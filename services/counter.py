@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from extensions import db
 from models import Tab, TabLine, TokenCard
-from models.tab import LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
+from models.tab import DEPOSIT_PENDING, LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
 
 
 @dataclass
@@ -16,6 +16,8 @@ class CounterView:
     queue: list[TabLine]
     waiting_to_pay: list[Tab]
     open_tabs: list[Tab]
+    # Tabs whose deposit staff have not taken yet: their orders wait off the queue.
+    deposits_to_take: list[Tab]
 
     @property
     def waiting_owed(self) -> int:
@@ -35,6 +37,7 @@ def counter_view(shop_id: int) -> CounterView:
                 TabLine.shop_id == shop_id,
                 TabLine.status.in_(QUEUE_LINE_STATUSES),
                 Tab.status.in_(LIVE_TAB_STATUSES),
+                Tab.deposit_status != DEPOSIT_PENDING,
             )
             .options(contains_eager(TabLine.tab).selectinload(Tab.card))
             .order_by(TabLine.ordered_at, TabLine.id)
@@ -59,6 +62,7 @@ def counter_view(shop_id: int) -> CounterView:
         queue=list(queue),
         waiting_to_pay=waiting,
         open_tabs=[t for t in live if t.status != SETTLING],
+        deposits_to_take=[t for t in live if t.deposit_status == DEPOSIT_PENDING],
     )
 
 

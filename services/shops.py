@@ -1,21 +1,26 @@
 """Setting up a shop: the shop itself, its people, its cards and its menu."""
 
 import re
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from extensions import db
-from models import MenuItem, Shop, StaffMember, TokenCard
+from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TokenCard
 from models.card import CARD_KINDS
 from models.staff import ROLES
-from money import MAX_AMOUNT, is_currency, is_locale
+from models.tab import LIVE_TAB_STATUSES
+from money import MAX_AMOUNT, is_currency, is_locale, minor_digits
 from services import Conflict, Refused
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+NUMBERED = re.compile(r"^ ([0-9]{1,9})$")
 MIN_PASSWORD = 10
 MAX_CARDS_PER_BATCH = 500
+MAX_NOTE = 1000
+CARD_PREFIXES = {"table": "Table", "personal": "Card"}
 
 
 def check_timezone(name: str) -> str:
@@ -31,14 +36,56 @@ def find_shop(slug: str) -> Shop | None:
 
 
 def menu_items(shop_id: int) -> list[MenuItem]:
-    """The shop's menu in the order customers read it: by category, then sort order."""
+    """The shop's menu in the order customers read it: categories in the owner's order
+    (items without a category last), then each item's sort order. Archived items are
+    left out."""
     return list(
         db.session.execute(
             select(MenuItem)
-            .where(MenuItem.shop_id == shop_id)
-            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name)
+            .outerjoin(
+                MenuCategory,
+                (MenuCategory.shop_id == MenuItem.shop_id)
+                & (MenuCategory.name == MenuItem.category),
+            )
+            .where(MenuItem.shop_id == shop_id, MenuItem.archived_at.is_(None))
+            .order_by(
+                MenuCategory.id.is_(None),
+                MenuCategory.sort,
+                MenuItem.category,
+                MenuItem.sort,
+                MenuItem.name,
+                MenuItem.id,
+            )
         ).scalars()
     )
+
+
+def _clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise Refused("The shop needs a name of at most 80 characters.")
+    return name
+
+
+def _clean_currency(currency: str | None) -> str:
+    currency = (currency or "").strip().upper()
+    if not is_currency(currency):
+        raise Refused(f"{currency or 'That'} is not an ISO 4217 currency code (EUR, USD, KRW…).")
+    return currency
+
+
+def _clean_locale(locale: str | None) -> str:
+    locale = (locale or "").strip()
+    if not locale or not is_locale(locale):
+        raise Refused(f"Unknown locale {locale!r}; use a code like en, en_GB or ko_KR.")
+    return locale.replace("-", "_")
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise Refused(f"Keep the note for customers under {MAX_NOTE} characters.")
+    return note
 
 
 def create_shop(
@@ -50,16 +97,11 @@ def create_shop(
     service_note: str = "",
 ) -> Shop:
     slug = (slug or "").strip().lower()
-    name = " ".join((name or "").split())
-    currency = (currency or "").strip().upper()
     if not SLUG.match(slug):
         raise Refused("The slug must be 1–40 lowercase letters, digits or dashes.")
-    if not name or len(name) > 80:
-        raise Refused("The shop needs a name of at most 80 characters.")
-    if not is_currency(currency):
-        raise Refused(f"{currency or 'That'} is not an ISO 4217 currency code (EUR, USD, KRW…).")
-    if not is_locale(locale):
-        raise Refused(f"Unknown locale {locale!r}; use a code like en, en_GB or ko_KR.")
+    name = _clean_name(name)
+    currency = _clean_currency(currency)
+    locale = _clean_locale(locale)
     check_timezone(timezone)
     if db.session.execute(select(Shop.id).where(Shop.slug == slug)).first():
         raise Conflict(f"A shop with the slug {slug!r} already exists.")
@@ -67,13 +109,71 @@ def create_shop(
         slug=slug,
         name=name,
         currency=currency,
-        locale=locale.replace("-", "_"),
+        locale=locale,
         timezone=timezone,
-        service_note=(service_note or "").strip(),
+        service_note=_clean_note(service_note),
     )
     db.session.add(shop)
     db.session.flush()
     return shop
+
+
+def live_tab_count(shop_id: int) -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(Tab)
+        .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
+    ).scalar_one()
+
+
+def update_settings(
+    shop: Shop,
+    name: str,
+    currency: str,
+    locale: str,
+    timezone: str,
+    service_note: str,
+    closing_time: time | None,
+) -> list[str]:
+    """Change the shop's settings; returns notes for the owner about side effects."""
+    name = _clean_name(name)
+    currency = _clean_currency(currency)
+    locale = _clean_locale(locale)
+    timezone = check_timezone((timezone or "").strip())
+    service_note = _clean_note(service_note)
+    notes = []
+    if currency != shop.currency:
+        live = live_tab_count(shop.id)
+        if live:
+            raise Conflict(
+                f"The currency can't change while {live} tab{'s are' if live > 1 else ' is'} "
+                "open or waiting to pay: they were opened in "
+                f"{shop.currency}. Change it after closing time."
+            )
+        _rescale_prices(shop, shop.currency, currency)
+        notes.append(f"Menu prices kept their figures in {currency}; check them on the menu.")
+    shop.name = name
+    shop.currency = currency
+    shop.locale = locale
+    shop.timezone = timezone
+    shop.service_note = service_note
+    shop.closing_time = closing_time
+    db.session.flush()
+    return notes
+
+
+def _rescale_prices(shop: Shop, old: str, new: str) -> None:
+    """Keep each price's figure (3.80 stays 3.80) when the number of decimals changes;
+    amounts the new currency cannot hold exactly are rounded half up."""
+    shift = minor_digits(new) - minor_digits(old)
+    if shift == 0:
+        return
+    items = db.session.execute(select(MenuItem).where(MenuItem.shop_id == shop.id)).scalars()
+    for item in items:
+        if shift > 0:
+            item.price = min(item.price * 10**shift, MAX_AMOUNT)
+        else:
+            item.price = (item.price + 10 ** (-shift) // 2) // 10 ** (-shift)
 
 
 def normalise_email(email: str) -> str:
@@ -110,19 +210,29 @@ def add_cards(
         raise Refused("A card is either a table card or a personal card.")
     if not 1 <= count <= MAX_CARDS_PER_BATCH:
         raise Refused(f"Make between 1 and {MAX_CARDS_PER_BATCH} cards at a time.")
-    prefix = label_prefix or ("Table" if kind == "table" else "Card")
-    existing = db.session.execute(
-        select(func.count())
-        .select_from(TokenCard)
-        .where(TokenCard.shop_id == shop.id, TokenCard.kind == kind)
-    ).scalar_one()
+    prefix = label_prefix or CARD_PREFIXES[kind]
+    start = highest_card_number(shop, kind, prefix)
     cards = [
-        TokenCard(shop_id=shop.id, kind=kind, label=f"{prefix} {existing + n}")
+        TokenCard(shop_id=shop.id, kind=kind, label=f"{prefix} {start + n}")
         for n in range(1, count + 1)
     ]
     db.session.add_all(cards)
     db.session.flush()
     return cards
+
+
+def highest_card_number(shop: Shop, kind: str, prefix: str) -> int:
+    """The largest N of the shop's "<prefix> N" cards of this kind, revoked ones
+    included, so a new batch never repeats a label already printed."""
+    labels = db.session.execute(
+        select(TokenCard.label).where(
+            TokenCard.shop_id == shop.id,
+            TokenCard.kind == kind,
+            TokenCard.label.like(f"{prefix} %"),
+        )
+    ).scalars()
+    numbers = [int(m.group(1)) for label in labels if (m := NUMBERED.match(label[len(prefix) :]))]
+    return max(numbers, default=0)
 
 
 def add_menu_item(
@@ -133,14 +243,47 @@ def add_menu_item(
         raise Refused("An item needs a name of at most 120 characters.")
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
         raise Refused("A price is a whole number of minor units, not negative.")
+    category = " ".join((category or "").split())[:60]
+    if category:
+        ensure_category(shop, category)
     item = MenuItem(
         shop_id=shop.id,
         name=name,
         price=price,
-        category=(category or "").strip()[:60],
+        category=category,
         description=(description or "").strip(),
         sort=sort,
     )
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def ensure_category(shop: Shop, name: str) -> MenuCategory:
+    """The shop's category called `name`, added after the others if it is new."""
+    category = db.session.execute(
+        select(MenuCategory).where(MenuCategory.shop_id == shop.id, MenuCategory.name == name)
+    ).scalar_one_or_none()
+    if category is None:
+        last = db.session.execute(
+            select(func.max(MenuCategory.sort)).where(MenuCategory.shop_id == shop.id)
+        ).scalar_one()
+        category = MenuCategory(shop_id=shop.id, name=name, sort=(last or 0) + 1)
+        db.session.add(category)
+        db.session.flush()
+    return category
+def set_payment_settings(
+    shop: Shop, tip_presets: str | None = None, deposit_amount: int | None = None
+) -> Shop:
+    """The bill's tip choices (percents) and the deposit a new tab asks for (0: none).
+    A changed deposit applies to tabs opened from now on."""
+    from services.payments import parse_tip_presets
+
+    if tip_presets is not None:
+        shop.tip_presets = parse_tip_presets(tip_presets)
+    if deposit_amount is not None:
+        if not isinstance(deposit_amount, int) or not 0 <= deposit_amount <= MAX_AMOUNT:
+            raise Refused("The deposit is a whole number of minor units, not negative.")
+        shop.deposit_amount = deposit_amount
+    db.session.flush()
+    return shop

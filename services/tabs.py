@@ -9,14 +9,25 @@ amount owed.
 
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import MenuItem, Payment, Shop, StaffMember, Tab, TabLine, TokenCard
+from models import (
+    MenuItem,
+    Payment,
+    PayRequest,
+    Shop,
+    StaffMember,
+    Tab,
+    TabLine,
+    TabMember,
+    TokenCard,
+)
 from models.base import utcnow
-from models.payment import PAYMENT_METHODS
 from models.tab import (
+    DEPOSIT_NONE,
+    DEPOSIT_PENDING,
     LINE_VOID,
     LIVE_TAB_STATUSES,
     MAX_QUANTITY,
@@ -30,8 +41,8 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from money import format_money
 from services import Conflict, NotFound, Refused, parse_id
+from services import push as push_service
 
 MAX_NAME = 40
 MAX_NOTE = 140
@@ -71,10 +82,25 @@ def _touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
 def _close_tab(tab: Tab, status: str, **values) -> None:
     """Move a live tab to a final status, its lines reloaded as they now stand.
 
-    Clearing the holder columns frees the personal card and the phone for their next
-    tab (they back the one-live-tab unique constraints on Tab)."""
+    Clearing the holder columns frees the personal card and the phones (the owner's
+    and its friends') for their next tab (they back the one-live-tab unique
+    constraints on Tab and TabMember)."""
     values.setdefault("closed_at", utcnow())
-    _touch_tab(tab, status=status, open_card_id=None, open_phone_id=None, **values)
+    _touch_tab(
+        tab,
+        status=status,
+        open_card_id=None,
+        open_phone_id=None,
+        invite_token=None,
+        invite_expires_at=None,
+        **values,
+    )
+    db.session.execute(
+        update(TabMember)
+        .where(TabMember.tab_id == tab.id)
+        .values(live_phone_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(tab, ["lines"])
 
 
@@ -98,10 +124,18 @@ def _clean_text(value: str | None, limit: int, what: str) -> str:
 
 
 def live_tab_for_phone(shop_id: int, phone_id: str | None) -> Tab | None:
+    """The phone's live tab at the shop: its own, or the friend's tab it joined."""
     if not phone_id:
         return None
-    return db.session.execute(
+    own = db.session.execute(
         select(Tab).where(Tab.shop_id == shop_id, Tab.open_phone_id == phone_id)
+    ).scalar_one_or_none()
+    if own is not None:
+        return own
+    return db.session.execute(
+        select(Tab)
+        .join(TabMember, TabMember.tab_id == Tab.id)
+        .where(TabMember.shop_id == shop_id, TabMember.live_phone_id == phone_id)
     ).scalar_one_or_none()
 
 
@@ -144,10 +178,18 @@ def open_tab(
         open_phone_id=phone_id,
         open_card_id=card.id if card.is_personal else None,
         customer_name=customer_name,
+        **deposit_for_new_tab(card.shop),
     )
     return _insert_tab(
         tab, lambda: open_tab(card, phone_id, customer_name, _retried=True), retried=_retried
     )
+
+
+def deposit_for_new_tab(shop) -> dict:
+    """Columns a new tab starts with: the shop's deposit, asked for and not yet taken."""
+    if shop.deposit_amount > 0:
+        return {"deposit_amount": shop.deposit_amount, "deposit_status": DEPOSIT_PENDING}
+    return {"deposit_amount": 0, "deposit_status": DEPOSIT_NONE}
 
 
 def _insert_tab(tab: Tab, retry, retried: bool = False):
@@ -210,6 +252,7 @@ def staff_open_tab(
         currency=shop.currency,
         customer_name=customer_name,
         opened_by_id=staff.id,
+        **deposit_for_new_tab(shop),
     )
 
     def lost_race():
@@ -239,6 +282,7 @@ def add_line(
     *,
     request_key: str | None = None,
     staff: StaffMember | None = None,
+    phone_id: str | None = None,
 ) -> TabLine:
     """Order `quantity` of a menu item onto the tab at today's price.
 
@@ -257,7 +301,7 @@ def add_line(
         item = db.session.execute(
             select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
         ).scalar_one_or_none()
-    if item is None:
+    if item is None or item.is_archived:
         raise NotFound("That item is not on this menu.")
     if not item.available:
         raise Refused(f"Sorry, {item.name} is not available right now.")
@@ -269,6 +313,8 @@ def add_line(
     # Once a customer has asked to pay, staff are about to take the amount they were
     # shown; only staff may still add to it (they are the ones taking the money).
     _touch_tab(tab, allowed=LIVE_TAB_STATUSES if staff else (OPEN,))
+    if tab.split_ways:
+        raise Conflict("This tab is being split equally and part is paid; open a new tab.")
     # The same tap may have been committed by a simultaneous request while this one
     # waited for the tab's row lock; it is one order, not two.
     repeat = _line_for_key(tab, request_key)
@@ -284,6 +330,7 @@ def add_line(
         note=note,
         request_key=request_key,
         added_by_id=staff.id if staff else None,
+        phone_id=phone_id,
     )
     db.session.add(line)
     db.session.flush()
@@ -315,6 +362,8 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
 
     tab = line.tab
     _touch_tab(tab)
+    if new_status == LINE_VOID and (line.payment_id is not None or tab.split_ways):
+        raise Conflict(f"{line.name} is already part of a payment; it cannot be voided.")
     # Conditional on the status we showed, so two staff tapping at once move it once.
     result = db.session.execute(
         update(TabLine)
@@ -325,8 +374,32 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
     if result.rowcount != 1:
         raise Conflict(f"{line.name} was just changed by someone else; look again.")
     db.session.refresh(line)
+    push_service.line_moved(tab, new_status)
     bump_shop(tab.shop_id)
     return line
+
+
+def mark_tab_ready(tab: Tab, staff: StaffMember) -> list[TabLine]:
+    """Everything still being made on the tab is ready: one tap, one notification."""
+    _touch_tab(tab)
+    db.session.refresh(tab, ["lines"])
+    lines = [line for line in tab.lines if can_move_line(line.status, READY)]
+    if not lines:
+        raise Conflict("Nothing on this tab is waiting to be made.")
+    now = utcnow()
+    for line in lines:
+        result = db.session.execute(
+            update(TabLine)
+            .where(TabLine.id == line.id, TabLine.status == line.status)
+            .values(status=READY, ready_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"{line.name} was just changed by someone else; look again.")
+        db.session.refresh(line)
+    push_service.line_moved(tab, READY)
+    bump_shop(tab.shop_id)
+    return lines
 
 
 # -- paying ----------------------------------------------------------------------
@@ -349,62 +422,41 @@ def cancel_payment_request(tab: Tab) -> Tab:
     if tab.status == OPEN:
         return tab
     _touch_tab(tab, allowed=(SETTLING,), status=OPEN, pay_requested_at=None)
+    # What they chose to pay is stale once they order more.
+    db.session.execute(
+        delete(PayRequest).where(PayRequest.tab_id == tab.id, PayRequest.paid_at.is_(None))
+    )
     bump_shop(tab.shop_id)
     return tab
 
 
-def record_payment(
-    tab: Tab, staff: StaffMember | None, method: str, amount: int, tip: int = 0
-) -> Payment:
-    """Staff took the money: one payment for exactly what is owed, and the tab closes.
+def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: int = 0) -> Payment:
+    """Staff took the money for everything still owed; see `services.payments`."""
+    from services.payments import record_payment
 
-    `staff` is None for a card payment taken online (services.checkout): the provider's
-    confirmed webhook stands in for the person at the counter.
-
-    `amount` is what staff saw on the bill (or what the card checkout charged). If the
-    tab changed since (a late order, a void) the totals differ and the payment is
-    refused rather than guessed at.
-    """
-    if method not in PAYMENT_METHODS:
-        raise Refused("Choose cash or card.")
-    if amount < 0 or tip < 0:
-        raise Refused("Amounts cannot be negative.")
-    now = utcnow()
-    _close_tab(tab, PAID, closed_at=now)
-    owed = tab.total
-    if owed == 0:
-        raise Refused("There is nothing to pay on this tab; close it instead.")
-    if amount != owed:
-        shop = tab.shop
-        raise Conflict(
-            f"The bill is {format_money(owed, tab.currency, shop.locale)}; "
-            f"the amount entered was {format_money(amount, tab.currency, shop.locale)}. "
-            "Check the bill and try again."
-        )
-    payment = Payment(
-        shop_id=tab.shop_id,
-        tab_id=tab.id,
-        method=method,
-        amount=amount,
-        tip=tip,
-        currency=tab.currency,
-        staff_id=staff.id if staff else None,  # None: paid online (services.checkout)
-        created_at=now,
-    )
-    db.session.add(payment)
-    db.session.flush()
-    bump_shop(tab.shop_id)
-    return payment
+    return record_payment(tab, amount, tip, method, staff=staff)
 
 
-def close_empty_tab(tab: Tab, staff: StaffMember) -> Tab:
-    """Close a tab with nothing owed (opened by mistake, or every line voided)."""
+def close_empty_tab(
+    tab: Tab, staff: StaffMember, deposit: str | None = None, reason: str = ""
+) -> Tab:
+    """Close a tab with nothing owed (opened by mistake, a no-show, or every line
+    voided). A deposit taken is refunded, or kept with a reason (`deposit`)."""
+    from services.payments import settle_deposit_on_void
+
     if tab.is_live and tab.total:
         raise Refused("This tab still owes money; take the payment or void its lines first.")
     if not can_move_tab(tab.status, VOID):
         raise Conflict(_closed_message(tab))
-    _close_tab(tab, VOID, close_reason=f"Closed with nothing owed by {staff.display_name}")
+    deposit_values = settle_deposit_on_void(tab, deposit, reason)
+    _close_tab(
+        tab,
+        VOID,
+        close_reason=f"Closed with nothing owed by {staff.display_name}",
+        **deposit_values,
+    )
     if tab.total:
         raise Conflict("An order just arrived on this tab; look again.")
+    push_service.tab_closed(tab)
     bump_shop(tab.shop_id)
     return tab

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import selectinload
@@ -45,6 +47,22 @@ CHROMIUM_FLAGS = [
 ]
 # A schema of its own per run, so two runs on one database cannot trip over each other.
 PG_SCHEMA = f"tabby_test_{os.getpid()}"
+
+# Web Push: tests drive the dispatcher themselves and push to a local service over http.
+PUSH_TEST_CONFIG = {
+    "VAPID_PRIVATE_KEY": ec.generate_private_key(ec.SECP256R1())
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode(),
+    "VAPID_SUBJECT": "mailto:push-tests@tabby.example.com",
+    "PUSH_DISPATCHER": "off",
+    "PUSH_ALLOW_HTTP_ENDPOINTS": True,
+    "PUSH_TIMEOUT_SECONDS": 0.5,
+    "PUSH_SEND_THREADS": 4,
+}
 
 PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once for the whole run
@@ -102,6 +120,7 @@ def test_config(database, **overrides) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "BASE_URL": "http://localhost",
         "POLL_INTERVAL_MS": 500,
+        **PUSH_TEST_CONFIG,
     }
     config.update(overrides)
     return config
@@ -403,7 +422,9 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright for the run: `browser` for ordinary contexts, and tests that need
+    a persistent context (service workers, notifications) launch their own from it."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}"
         if os.environ.get("TABBY_REQUIRE_BROWSER") == "1":
@@ -412,9 +433,14 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -529,6 +555,11 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
         Screen("staff-new-tab", "/staff/tabs/new", "staff"),
         Screen("staff-cards", "/staff/cards", "staff"),
         Screen("admin-home", "/admin", "owner"),
+        Screen("admin-day", "/admin/day", "owner"),
+        Screen("admin-settings", "/admin/settings", "owner"),
+        Screen("admin-menu", "/admin/menu", "owner"),
+        Screen("admin-staff", "/admin/staff", "owner"),
+        Screen("admin-cards", "/admin/cards", "owner"),
     ]
     adapter = app.url_map.bind("localhost")
 
@@ -582,3 +613,55 @@ def axe_source():
     if os.environ.get("TABBY_REQUIRE_BROWSER") == "1":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+# -- Web Push (issue 3): a local push service, a steppable clock, the dispatcher -----
+
+
+@pytest.fixture
+def push_service(app):
+    from tests.push_service import LocalPushService
+
+    service = LocalPushService(expected_key=app.config["VAPID_PUBLIC_KEY"]).start()
+    yield service
+    service.stop()
+
+
+class PushClock:
+    """The dispatcher's clock, stopped a minute ahead (so everything just queued is
+    due) and moved on by hand, so no test sleeps through a backoff."""
+
+    def __init__(self):
+        from datetime import timedelta
+
+        from models.base import utcnow
+
+        self.now = utcnow() + timedelta(minutes=1)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float):
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def push_clock():
+    return PushClock()
+
+
+@pytest.fixture
+def dispatcher(app, push_clock):
+    from services.push_dispatch import Dispatcher
+
+    sender = Dispatcher(app, clock=push_clock)
+    yield sender
+    sender.close()
+
+
+def subscribe_push(phone: TabbyClient, public_id: str, subscription: dict, **kwargs):
+    """What static/js/push.js posts after pushManager.subscribe()."""
+    headers = {"X-CSRFToken": phone.csrf_token(), "Accept": "application/json"}
+    return phone.post(f"/tab/{public_id}/push", json=subscription, headers=headers, **kwargs)

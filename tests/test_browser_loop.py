@@ -206,7 +206,7 @@ def test_phone_and_counter_play_the_whole_loop(cafe, phone_page, staff_page, sho
 
     waiting.get_by_role("link", name="Take payment").tap()
     expect(counter.get_by_role("heading", name="Take payment")).to_be_visible()
-    counter.get_by_label("Cash").check()
+    counter.get_by_role("radio", name="Cash", exact=True).check()
     expect(counter.get_by_label("Bill (EUR)")).to_have_value(format_plain(660, shop.currency))
     counter.get_by_label("Tip (EUR)").fill("0.50")
     counter.get_by_role("button", name="Record payment").tap()

@@ -198,6 +198,9 @@ STAFF_ROUTES = [
     ("POST", "/staff/tabs/<id:tab_id>/order"),
     ("POST", "/staff/tabs/<id:tab_id>/payment"),
     ("POST", "/staff/tabs/<id:tab_id>/close"),
+    ("POST", "/staff/tabs/<id:tab_id>/ready"),
+    ("POST", "/staff/tabs/<id:tab_id>/remind"),
+    ("POST", "/staff/tabs/<id:tab_id>/deposit"),
     ("POST", "/staff/tabs/new"),
 ]
 

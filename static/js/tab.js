@@ -5,6 +5,26 @@
   if (!root || !window.Tabby) return;
   var body = document.getElementById("tab-body");
   var announcer = document.getElementById("live-status");
+  var readyAlert = document.getElementById("ready-alert");
+
+  // Whether or not push is on, an open page says so itself when something is ready.
+  function alertReady(message) {
+    announcer.textContent = message;
+    window.Tabby.toast(message);
+    if (readyAlert) {
+      // Stays until dismissed: the toast is gone by the time someone looks back.
+      readyAlert.querySelector("[data-ready-text]").textContent = message;
+      readyAlert.hidden = false;
+    }
+    if (navigator.vibrate) {
+      try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed without a tap */ }
+    }
+  }
+  if (readyAlert) {
+    readyAlert.querySelector("[data-ready-dismiss]").addEventListener("click", function () {
+      readyAlert.hidden = true;
+    });
+  }
 
   function statuses() {
     var seen = {};
@@ -23,9 +43,7 @@
     body.innerHTML = data.html;
     if (ready.length) {
       var names = ready.map(function (line) { return line.name; }).join(", ");
-      var message = names + (ready.length === 1 ? " is ready" : " are ready");
-      announcer.textContent = message;
-      window.Tabby.toast(message);
+      alertReady(names + (ready.length === 1 ? " is ready" : " are ready"));
     }
   });
 })();

@@ -1,0 +1,58 @@
+"""The owner's back office: shop settings, menu, staff, token cards and the day's money.
+
+Only owners get in, and only to their own shop: every lookup is by id *and* the
+logged-in owner's shop. The routes live in one module per page group, all on `bp`.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from extensions import db
+from forms import first_error
+from services import Refused
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def owners_only():
+    if not current_user.is_owner:
+        abort(403, "Only the shop's owners can open the back office.")
+
+
+@bp.get("")
+def home():
+    return render_template("admin/home.html", shop=current_user.shop)
+
+
+def owned(model, row_id: int):
+    """The shop's own row with this id; another shop's row is simply not found."""
+    row = db.session.execute(
+        select(model).where(model.id == row_id, model.shop_id == current_user.shop_id)
+    ).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def checked(form):
+    """The form's fields as sent; a field the form itself refuses is a clear 400."""
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    return form
+
+
+def done(message: str, location: str, category: str = "success"):
+    flash(message, category)
+    return redirect(location, code=303)
+
+
+def page_with_error(template: str, problem: Refused, **context):
+    """The page again, with what was typed and why it was refused; nothing was saved."""
+    return render_template(template, error=problem.message, **context), problem.status_code
+
+
+# The page groups register their routes on `bp` when imported.
+from blueprints.admin import cards, day, menu, settings, staff  # noqa: E402,F401

@@ -1,0 +1,189 @@
+"""Back office: the menu's categories and items."""
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from blueprints.admin import bp, checked, done, owned, page_with_error
+from forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm
+from models import MenuCategory, MenuItem
+from money import AmountError, format_plain, parse_amount
+from services import Refused, unit_of_work
+from services import menu as menu_service
+
+TEMPLATE = "admin/menu.html"
+ITEM_TEMPLATE = "admin/item.html"
+
+
+def item_form(item: MenuItem | None = None) -> MenuItemForm:
+    """The item form filled from `item` (or blank), as the owner reads it."""
+    form = MenuItemForm(formdata=None, obj=item)
+    if item is not None:
+        form.price.data = format_plain(item.price, current_user.shop.currency)
+        form.sort.data = str(item.sort)
+    return form
+
+
+def category_names() -> list[str]:
+    return [c.name for c in menu_service.categories(current_user.shop_id)]
+
+
+def menu_page(status: int = 200, *, error: str | None = None, **forms):
+    shop = current_user.shop
+    sections, archived = menu_service.owner_menu(shop.id)
+    context = {
+        "shop": shop,
+        "sections": sections,
+        "archived": archived,
+        "category_form": forms.get("category_form") or CategoryForm(formdata=None),
+        "item_form": forms.get("item_form") or item_form(),
+        "category_names": category_names(),
+        "form": EmptyForm(),
+        "error": error,
+    }
+    return render_template(TEMPLATE, **context), status
+
+
+def item_fields(form: MenuItemForm) -> dict:
+    checked(form)
+    try:
+        price = parse_amount(form.price.data, current_user.shop.currency)
+    except AmountError as problem:
+        raise Refused(f"Price: {problem}") from None
+    sort = (form.sort.data or "0").strip()
+    if not sort.isascii() or not sort.isdigit() or len(sort) > 4:
+        raise Refused("The position must be a whole number from 0 to 9999.")
+    return {
+        "name": form.name.data,
+        "description": form.description.data,
+        "price": price,
+        "category": form.category.data or "",
+        "available": bool(form.available.data),
+        "sort": int(sort),
+    }
+
+
+@bp.get("/menu")
+def menu():
+    return menu_page()
+
+
+# -- categories --------------------------------------------------------------------------
+
+
+@bp.post("/menu/categories")
+def add_category():
+    form = CategoryForm()
+    try:
+        checked(form)
+        with unit_of_work():
+            category = menu_service.add_category(current_user.shop, form.name.data)
+    except Refused as problem:
+        return menu_page(problem.status_code, error=problem.message, category_form=form)
+    return done(f"Added the category {category.name}.", url_for(".menu"))
+
+
+@bp.post("/menu/categories/<id:category_id>")
+def rename_category(category_id: int):
+    category = owned(MenuCategory, category_id)
+    form = CategoryForm()
+    try:
+        checked(form)
+        with unit_of_work():
+            menu_service.rename_category(category, form.name.data)
+    except Refused as problem:
+        return menu_page(problem.status_code, error=problem.message)
+    return done(f"Renamed to {category.name}.", url_for(".menu"))
+
+
+@bp.post("/menu/categories/<id:category_id>/move")
+def move_category(category_id: int):
+    category = owned(MenuCategory, category_id)
+    form = checked(MoveForm())
+    with unit_of_work():
+        menu_service.move_category(category, -1 if form.direction.data == "up" else 1)
+    return done(f"Moved {category.name} {form.direction.data}.", url_for(".menu"))
+
+
+@bp.post("/menu/categories/<id:category_id>/delete")
+def delete_category(category_id: int):
+    category = owned(MenuCategory, category_id)
+    checked(EmptyForm())
+    name = category.name
+    try:
+        with unit_of_work():
+            menu_service.delete_category(category)
+    except Refused as problem:
+        return menu_page(problem.status_code, error=problem.message)
+    return done(f"Deleted the category {name}.", url_for(".menu"))
+
+
+# -- items -------------------------------------------------------------------------------
+
+
+@bp.post("/menu/items")
+def add_item():
+    form = MenuItemForm()
+    try:
+        fields = item_fields(form)
+        with unit_of_work():
+            item = menu_service.save_item(current_user.shop, None, **fields)
+    except Refused as problem:
+        return menu_page(problem.status_code, error=problem.message, item_form=form)
+    return done(f"Added {item.name}.", url_for(".menu"))
+
+
+@bp.route("/menu/items/<id:item_id>", methods=["GET", "POST"])
+def item(item_id: int):
+    item = owned(MenuItem, item_id)
+    shop = current_user.shop
+    if request.method == "GET":
+        return render_template(
+            ITEM_TEMPLATE,
+            shop=shop,
+            item=item,
+            form=item_form(item),
+            category_names=category_names(),
+        )
+    form = MenuItemForm()
+    try:
+        fields = item_fields(form)
+        with unit_of_work():
+            menu_service.save_item(shop, item, **fields)
+    except Refused as problem:
+        return page_with_error(
+            ITEM_TEMPLATE, problem, shop=shop, item=item, form=form, category_names=category_names()
+        )
+    return done(f"Saved {item.name}.", url_for(".menu"))
+
+
+@bp.post("/menu/items/<id:item_id>/available")
+def item_available(item_id: int):
+    item = owned(MenuItem, item_id)
+    form = checked(SwitchForm())
+    with unit_of_work():
+        menu_service.set_available(item, form.value.data == "1")
+    state = "available" if item.available else "not available"
+    return done(f"{item.name} is {state}.", url_for(".menu"))
+
+
+@bp.post("/menu/items/<id:item_id>/delete")
+def delete_item(item_id: int):
+    item = owned(MenuItem, item_id)
+    checked(EmptyForm())
+    name = item.name
+    with unit_of_work():
+        archived = menu_service.delete_item(item)
+    if archived:
+        message = f"{name} is off the menu; it stays on past tabs, so it was archived."
+    else:
+        message = f"Deleted {name}."
+    return done(message, url_for(".menu"))
+
+
+@bp.post("/menu/items/<id:item_id>/restore")
+def restore_item(item_id: int):
+    item = owned(MenuItem, item_id)
+    checked(EmptyForm())
+    with unit_of_work():
+        menu_service.restore_item(item)
+    return done(f"{item.name} is back on the menu.", url_for(".menu"))

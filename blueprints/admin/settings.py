@@ -1,0 +1,37 @@
+"""Back office: the shop's settings."""
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from blueprints.admin import bp, done, page_with_error
+from forms import ShopSettingsForm, first_error
+from services import Refused, unit_of_work
+from services import shops as shop_service
+
+TEMPLATE = "admin/settings.html"
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    shop = current_user.shop
+    if request.method == "GET":
+        return render_template(TEMPLATE, shop=shop, form=ShopSettingsForm(obj=shop))
+    form = ShopSettingsForm()
+    try:
+        if not form.validate_on_submit():
+            if form.closing_time.errors:
+                raise Refused("Enter the closing time as hours and minutes, like 17:30.")
+            raise Refused(first_error(form))
+        with unit_of_work():
+            notes = shop_service.update_settings(
+                shop,
+                name=form.name.data,
+                currency=form.currency.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+                service_note=form.service_note.data,
+                closing_time=form.closing_time.data,
+            )
+    except Refused as problem:
+        return page_with_error(TEMPLATE, problem, shop=shop, form=form)
+    return done(" ".join(["Settings saved.", *notes]), url_for(".settings"))

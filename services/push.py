@@ -1,0 +1,316 @@
+"""What each phone is told, written to the outbox inside the caller's unit of work.
+
+Nothing here talks to a push service: `services.push_dispatch` sends the rows after
+the transaction that wrote them has committed. Every message for a tab carries the
+same notification tag, so on the phone a newer one replaces the older one (and a
+message delivered twice replaces itself).
+"""
+
+import base64
+import binascii
+import json
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import PushMessage, PushSubscription, Tab, TabLine
+from models.base import utcnow
+from models.push import (
+    FAILED,
+    MAX_ENDPOINT,
+    PENDING,
+    READY_MESSAGE,
+    RECEIPT_MESSAGE,
+    REMINDER_MESSAGE,
+)
+from models.tab import LIVE_TAB_STATUSES, READY
+from money import format_money
+from services import Conflict, Refused
+
+# Push services accept 4096 bytes of encrypted body; the encryption adds 103, and
+# names are the only thing that grows, so the readable part is capped well below.
+MAX_PAYLOAD = 3000
+MAX_BODY = 240
+TTL = {READY_MESSAGE: 30 * 60, REMINDER_MESSAGE: 60 * 60, RECEIPT_MESSAGE: 24 * 3600}
+URGENCY = {READY_MESSAGE: "high", REMINDER_MESSAGE: "normal", RECEIPT_MESSAGE: "normal"}
+REMINDER_GAP = timedelta(minutes=5)
+KIND_LABELS = {
+    READY_MESSAGE: "Ready",
+    RECEIPT_MESSAGE: "Receipt",
+    REMINDER_MESSAGE: "Reminder to pay",
+}
+
+# Set after a commit that wrote outbox rows, so this process's dispatcher thread
+# sends them at once instead of at its next poll.
+outbox_written = threading.Event()
+
+
+def _after_commit_wake() -> None:
+    hooks = db.session.info.setdefault("after_commit", [])
+    if outbox_written.set not in hooks:
+        hooks.append(outbox_written.set)
+
+
+# -- subscribing -----------------------------------------------------------------
+
+
+def _b64_key(value, size: int, what: str) -> str:
+    if not isinstance(value, str) or len(value) > 128:
+        raise Refused(f"The subscription's {what} key is missing.")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise Refused(f"The subscription's {what} key is not valid.") from None
+    if len(raw) != size:
+        raise Refused(f"The subscription's {what} key is not valid.")
+    return value.rstrip("=")
+
+
+def parse_subscription(data) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) from a PushSubscription's toJSON(), checked."""
+    if not isinstance(data, dict):
+        raise Refused("Send the subscription as JSON.")
+    endpoint = data.get("endpoint")
+    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
+        raise Refused("The subscription has no usable endpoint.")
+    parts = urlsplit(endpoint)
+    allowed = ("https", "http") if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
+    if parts.scheme not in allowed or not parts.hostname:
+        # We POST to this URL from the server; only push services' https URLs.
+        raise Refused("The subscription's endpoint must be an https address.")
+    p256dh = _b64_key(keys.get("p256dh"), 65, "p256dh")
+    auth = _b64_key(keys.get("auth"), 16, "auth")
+    return endpoint, p256dh, auth
+
+
+def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
+    """Bind the phone's push subscription to its tab; the same endpoint replaces."""
+    endpoint, p256dh, auth = parse_subscription(data)
+    if not tab.is_live:
+        raise Conflict("This tab is closed; there is nothing more to tell you about it.")
+    existing = db.session.execute(
+        select(PushSubscription).where(
+            PushSubscription.tab_id == tab.id, PushSubscription.endpoint == endpoint
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.p256dh, existing.auth, existing.phone_id = p256dh, auth, phone_id
+        db.session.flush()
+        return existing
+    subscription = PushSubscription(
+        shop_id=tab.shop_id,
+        tab_id=tab.id,
+        phone_id=phone_id,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(subscription)
+            db.session.flush()
+    except IntegrityError:
+        # The same tap arrived twice at once; the other request stored it.
+        existing = db.session.execute(
+            select(PushSubscription).where(
+                PushSubscription.tab_id == tab.id, PushSubscription.endpoint == endpoint
+            )
+        ).scalar_one_or_none()
+        if existing is None:
+            raise
+        return existing
+    return subscription
+
+
+def unsubscribe(tab: Tab, endpoint) -> bool:
+    if not isinstance(endpoint, str) or not endpoint:
+        raise Refused("Say which subscription to stop.")
+    result = db.session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.tab_id == tab.id, PushSubscription.endpoint == endpoint
+        )
+    )
+    return result.rowcount > 0
+
+
+def subscriptions(tab: Tab) -> list[PushSubscription]:
+    return list(
+        db.session.execute(
+            select(PushSubscription)
+            .where(PushSubscription.tab_id == tab.id, PushSubscription.shop_id == tab.shop_id)
+            .order_by(PushSubscription.id)
+        ).scalars()
+    )
+
+
+# -- what is said ------------------------------------------------------------------
+
+
+def _names(lines: list[TabLine]) -> str:
+    names = [f"{line.quantity} × {line.name}" if line.quantity > 1 else line.name for line in lines]
+    shown = list(names)
+    while len(shown) > 1:
+        text = _join(shown, len(names) - len(shown))
+        if len(text) <= MAX_BODY:
+            return text
+        shown.pop()
+    return _join(shown, len(names) - len(shown))[:MAX_BODY]
+
+
+def _join(names: list[str], more: int) -> str:
+    if more:
+        return f"{', '.join(names)} and {more} more"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def ready_text(lines: list[TabLine]) -> str:
+    plural = len(lines) > 1 or lines[0].quantity > 1
+    return f"Your {_names(lines)} {'are' if plural else 'is'} ready"
+
+
+def _payload(tab: Tab, kind: str, body: str, url: str) -> dict:
+    return {
+        "kind": kind,
+        "title": tab.shop.name,
+        "body": body,
+        "tag": f"tab-{tab.id}",
+        "url": url,
+        "icon": "/static/icon.svg",
+    }
+
+
+def _encode(payload: dict) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode()) > MAX_PAYLOAD:
+        raise ValueError("push payload over its size budget")
+    return text
+
+
+def _enqueue(
+    tab: Tab, kind: str, payload: dict, to: list[PushSubscription] | None = None
+) -> list[PushMessage]:
+    messages = [
+        PushMessage(
+            shop_id=tab.shop_id,
+            tab_id=tab.id,
+            subscription_id=subscription.id,
+            kind=kind,
+            topic=f"tab-{tab.id}",
+            payload="{}",
+            ttl=TTL[kind],
+            urgency=URGENCY[kind],
+            next_attempt_at=utcnow(),
+        )
+        for subscription in (subscriptions(tab) if to is None else to)
+    ]
+    if messages:
+        db.session.add_all(messages)
+        db.session.flush()  # ids, so the phone can tell a repeat from a new message
+        for message in messages:
+            message.payload = _encode({**payload, "id": message.id})
+        db.session.flush()
+        _after_commit_wake()
+    return messages
+
+
+def _pending(tab: Tab, kind: str | None = None) -> list[PushMessage]:
+    query = select(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.status == PENDING)
+    if kind:
+        query = query.where(PushMessage.kind == kind)
+    return list(db.session.execute(query).scalars())
+
+
+def line_moved(tab: Tab, new_status: str) -> None:
+    """A line changed status: announce what is ready now.
+
+    Lines made ready one after another before the first message went out share
+    one notification: the waiting message is rewritten to name them all, rather
+    than a second one queued behind it.
+    """
+    ready = list(
+        db.session.execute(
+            select(TabLine)
+            .where(TabLine.tab_id == tab.id, TabLine.status == READY)
+            .order_by(TabLine.ready_at, TabLine.id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+    waiting = _pending(tab, READY_MESSAGE)
+    if not ready:
+        for message in waiting:
+            db.session.delete(message)
+        db.session.flush()
+        return
+    payload = _payload(tab, READY_MESSAGE, ready_text(ready), f"/tab/{tab.public_id}")
+    for message in waiting:
+        message.payload = _encode({**payload, "id": message.id})
+    if new_status != READY:
+        db.session.flush()
+        return
+    covered = {message.subscription_id for message in waiting}
+    _enqueue(tab, READY_MESSAGE, payload, [s for s in subscriptions(tab) if s.id not in covered])
+
+
+def tab_closed(tab: Tab) -> None:
+    """Nothing still waiting for a closed tab goes out."""
+    db.session.execute(
+        delete(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.status == PENDING)
+    )
+
+
+def payment_recorded(tab: Tab) -> list[PushMessage]:
+    tab_closed(tab)
+    payload = _payload(
+        tab, RECEIPT_MESSAGE, "Thanks — here is your receipt", f"/tab/{tab.public_id}/receipt"
+    )
+    return _enqueue(tab, RECEIPT_MESSAGE, payload)
+
+
+def remind_to_pay(tab: Tab) -> list[PushMessage]:
+    """Staff nudge an open tab's phone to come and pay."""
+    if not tab.is_live:
+        raise Conflict("This tab is closed; there is nothing to remind.")
+    if not tab.due:
+        raise Refused("This tab owes nothing; there is nothing to remind.")
+    if not subscriptions(tab):
+        raise Conflict("This customer hasn't turned on notifications, so we can't remind them.")
+    last = db.session.execute(
+        select(PushMessage.created_at)
+        .where(PushMessage.tab_id == tab.id, PushMessage.kind == REMINDER_MESSAGE)
+        .order_by(PushMessage.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if last is not None and utcnow() - last < REMINDER_GAP:
+        raise Conflict("A reminder went to this phone a moment ago; give them a few minutes.")
+    owed = format_money(tab.due, tab.currency, tab.shop.locale)
+    body = f"Your tab is still open: {owed}. Tap to see your bill."
+    return _enqueue(
+        tab, REMINDER_MESSAGE, _payload(tab, REMINDER_MESSAGE, body, f"/tab/{tab.public_id}/bill")
+    )
+
+
+# -- what staff see ----------------------------------------------------------------
+
+
+def failed_messages(shop_id: int, tab_id: int | None = None) -> list[PushMessage]:
+    """Notifications given up on, for live tabs (or one tab), newest first."""
+    query = (
+        select(PushMessage)
+        .join(PushMessage.tab)
+        .where(PushMessage.shop_id == shop_id, PushMessage.status == FAILED)
+        .order_by(PushMessage.created_at.desc(), PushMessage.id.desc())
+        .limit(20)
+    )
+    if tab_id is None:
+        query = query.where(Tab.status.in_(LIVE_TAB_STATUSES))
+    else:
+        query = query.where(PushMessage.tab_id == tab_id)
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,572 @@
+"""The day, for the owner: money taken, tips, tabs, time to serve, voids, who still
+owes, who walked out, and the same figures as CSV for a spreadsheet.
+
+Which day something belongs to
+------------------------------
+Days run from midnight to midnight in the shop's own timezone; a range of days is
+turned into one half-open UTC interval [first midnight, midnight after the last day)
+before any query runs. Every figure is placed by the moment its event happened:
+
+- sales, tips and payments by the payment's time (the usual accounting rule), so a
+  tab opened at 23:30 and paid at 00:30 is the *next* day's sale;
+- paid, closed-empty and walked-out tabs by the time they were closed (for a paid
+  tab that is the moment of its payment, so counts and sales agree);
+- time from order to ready by the moment the line became ready;
+- voids by the moment the line was voided.
+
+What is owed now (tabs open or waiting to pay) is shown whatever the range: it is
+the cash-flow view of the present, not of a past day.
+
+Every read is a fixed number of statements, aggregated in SQL or eager-loaded, so
+a busy day costs no more queries than a quiet one.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from extensions import db
+from models import Payment, Shop, StaffMember, Tab, TabLine
+from models.base import utcnow
+from models.payment import PAYMENT_METHODS
+from models.tab import LINE_VOID, LIVE_TAB_STATUSES, PAID, SETTLING, TAB_LABELS, VOID, WALKED_OUT
+from money import format_plain
+from services import Refused
+
+# A year, leap day included: long enough for an annual export, short enough that
+# one request never has to read a shop's whole history.
+MAX_RANGE_DAYS = 366
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Far enough from datetime's limits that a day's UTC bounds always exist.
+_FIRST_YEAR, _LAST_YEAR = 2000, 9998
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    try:
+        return ZoneInfo(shop.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# -- the range -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, first to last inclusive, and the UTC interval they cover."""
+
+    first: date
+    last: date
+    zone: ZoneInfo
+
+    @property
+    def starts(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def ends(self) -> datetime:
+        """The midnight after the last day: the interval is [starts, ends)."""
+        return datetime.combine(
+            self.last + timedelta(days=1), time(0), tzinfo=self.zone
+        ).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def is_single_day(self) -> bool:
+        return self.first == self.last
+
+    def contains(self, moment):
+        return and_(moment >= self.starts, moment < self.ends)
+
+    def slug(self) -> str:
+        if self.is_single_day:
+            return self.first.isoformat()
+        return f"{self.first.isoformat()}-to-{self.last.isoformat()}"
+
+
+def _parse_date(text: str, which: str) -> date:
+    text = text.strip()
+    if not _ISO_DATE.match(text):
+        raise Refused(f"The {which} date must look like 2024-05-31 (year-month-day).")
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"The {which} date {text} does not exist on the calendar.") from None
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise Refused(f"The {which} date must be between {_FIRST_YEAR} and {_LAST_YEAR}.")
+    return value
+
+
+def parse_period(first: str | None, last: str | None, shop: Shop, now=None) -> Period:
+    """The days asked for in `?from=&to=`; a missing end takes the other's value and
+    no dates at all means today in the shop's timezone."""
+    zone = shop_zone(shop)
+    first = (first or "").strip()
+    last = (last or "").strip()
+    if not first and not last:
+        today = (now or utcnow()).astimezone(zone).date()
+        return Period(today, today, zone)
+    first_day = _parse_date(first or last, "start")
+    last_day = _parse_date(last or first, "end")
+    if last_day < first_day:
+        raise Refused(
+            f"The range ends ({last_day.isoformat()}) before it starts "
+            f"({first_day.isoformat()}); pick an end date on or after the start."
+        )
+    if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
+        raise Refused(f"Pick a range of at most {MAX_RANGE_DAYS} days.")
+    return Period(first_day, last_day, zone)
+
+
+# -- the page ------------------------------------------------------------------------
+
+
+@dataclass
+class MethodTotal:
+    method: str
+    count: int = 0
+    amount: int = 0
+    tip: int = 0
+
+    @property
+    def received(self) -> int:
+        return self.amount + self.tip
+
+
+@dataclass
+class Adjustment:
+    """Money taken off a bill, with who did it and why.
+
+    Voids are the only kind today; comps join as another list of these on
+    `DayReport`, read by their own query and shown by the same template macro.
+    """
+
+    kind: str
+    at: datetime
+    tab: Tab
+    name: str
+    quantity: int
+    amount: int
+    reason: str
+    by: str
+
+
+@dataclass
+class DayReport:
+    shop: Shop
+    period: Period
+    currency: str
+    sales: int = 0
+    tips: int = 0
+    payments: int = 0
+    by_method: list[MethodTotal] = field(default_factory=list)
+    # Takings recorded in a currency the shop no longer uses: shown apart, never added.
+    other_currencies: dict[str, tuple[int, int]] = field(default_factory=dict)
+    paid_tabs: int = 0
+    closed_empty_tabs: int = 0
+    walked_out_tabs: int = 0
+    lines_ready: int = 0
+    average_ready_seconds: float | None = None
+    voids: list[Adjustment] = field(default_factory=list)
+    owing: list[Tab] = field(default_factory=list)
+    walk_outs: list[Tab] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return self.sales + self.tips
+
+    @property
+    def open_tabs(self) -> int:
+        return sum(1 for tab in self.owing if tab.status != SETTLING)
+
+    @property
+    def waiting_tabs(self) -> int:
+        return sum(1 for tab in self.owing if tab.status == SETTLING)
+
+    @property
+    def owed(self) -> int:
+        return sum(tab.total for tab in self.owing if tab.currency == self.currency)
+
+    @property
+    def walked_out(self) -> int:
+        return sum(tab.total for tab in self.walk_outs if tab.currency == self.currency)
+
+    @property
+    def voided(self) -> int:
+        return sum(void.amount for void in self.voids)
+
+
+def day_report(shop: Shop, period: Period) -> DayReport:
+    report = DayReport(shop=shop, period=period, currency=shop.currency)
+    _add_payments(report)
+    _add_tab_counts(report)
+    _add_time_to_ready(report)
+    names = staff_names(shop.id)
+    report.voids = _voids(shop.id, period, names)
+    report.owing = live_tabs(shop.id)
+    report.walk_outs = _walk_outs(shop.id, period)
+    return report
+
+
+def _add_payments(report: DayReport) -> None:
+    rows = db.session.execute(
+        select(
+            Payment.currency,
+            Payment.method,
+            func.count(Payment.id),
+            func.coalesce(func.sum(Payment.amount), 0),
+            func.coalesce(func.sum(Payment.tip), 0),
+        )
+        .where(Payment.shop_id == report.shop.id, report.period.contains(Payment.created_at))
+        .group_by(Payment.currency, Payment.method)
+    ).all()
+    methods = {method: MethodTotal(method) for method in PAYMENT_METHODS}
+    for currency, method, count, amount, tip in rows:
+        if currency != report.currency:
+            before = report.other_currencies.get(currency, (0, 0))
+            report.other_currencies[currency] = (before[0] + amount, before[1] + tip)
+            continue
+        total = methods.setdefault(method, MethodTotal(method))
+        total.count, total.amount, total.tip = count, amount, tip
+        report.payments += count
+        report.sales += amount
+        report.tips += tip
+    report.by_method = list(methods.values())
+
+
+def _add_tab_counts(report: DayReport) -> None:
+    counts = dict(
+        db.session.execute(
+            select(Tab.status, func.count(Tab.id))
+            .where(
+                Tab.shop_id == report.shop.id,
+                Tab.status.in_((PAID, VOID, WALKED_OUT)),
+                report.period.contains(Tab.closed_at),
+            )
+            .group_by(Tab.status)
+        ).all()
+    )
+    report.paid_tabs = counts.get(PAID, 0)
+    report.closed_empty_tabs = counts.get(VOID, 0)
+    report.walked_out_tabs = counts.get(WALKED_OUT, 0)
+
+
+def _seconds_between(start, end):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _add_time_to_ready(report: DayReport) -> None:
+    """Each line that reached ready counts once, whatever its quantity: the counter
+    makes a line as one order. A line voided after it was ready still took that long."""
+    count, average = db.session.execute(
+        select(
+            func.count(TabLine.id),
+            func.avg(_seconds_between(TabLine.ordered_at, TabLine.ready_at)),
+        ).where(
+            TabLine.shop_id == report.shop.id,
+            TabLine.ready_at.is_not(None),
+            report.period.contains(TabLine.ready_at),
+        )
+    ).one()
+    report.lines_ready = count
+    report.average_ready_seconds = float(average) if average is not None else None
+
+
+def staff_names(shop_id: int) -> dict[int, str]:
+    return {
+        member.id: member.display_name
+        for member in db.session.execute(
+            select(StaffMember).where(StaffMember.shop_id == shop_id)
+        ).scalars()
+    }
+
+
+def _voids(shop_id: int, period: Period, names: dict[int, str]) -> list[Adjustment]:
+    lines = db.session.execute(
+        select(TabLine)
+        .join(TabLine.tab)
+        .where(
+            TabLine.shop_id == shop_id,
+            TabLine.status == LINE_VOID,
+            period.contains(TabLine.voided_at),
+        )
+        .options(contains_eager(TabLine.tab).selectinload(Tab.card))
+        .order_by(TabLine.voided_at, TabLine.id)
+    ).scalars()
+    return [
+        Adjustment(
+            kind="void",
+            at=line.voided_at,
+            tab=line.tab,
+            name=line.name,
+            quantity=line.quantity,
+            amount=line.line_total,
+            reason=line.void_reason,
+            by=names.get(line.voided_by_id, ""),
+        )
+        for line in lines
+    ]
+
+
+def live_tabs(shop_id: int) -> list[Tab]:
+    """Every tab still open or waiting to pay, oldest first: what is owed right now."""
+    return list(
+        db.session.execute(
+            select(Tab)
+            .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
+            .options(selectinload(Tab.lines), selectinload(Tab.card))
+            .order_by(Tab.opened_at, Tab.id)
+        ).scalars()
+    )
+
+
+def _walk_outs(shop_id: int, period: Period) -> list[Tab]:
+    return list(
+        db.session.execute(
+            select(Tab)
+            .where(
+                Tab.shop_id == shop_id,
+                Tab.status == WALKED_OUT,
+                period.contains(Tab.closed_at),
+            )
+            .options(selectinload(Tab.lines), selectinload(Tab.card))
+            .order_by(Tab.closed_at, Tab.id)
+        ).scalars()
+    )
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def age_text(since: datetime, now: datetime | None = None) -> str:
+    """How long a tab has been open; days once it is past a day, as an old debt is."""
+    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+# -- CSV -----------------------------------------------------------------------------
+
+EXPORTS = ("tabs", "lines", "payments")
+
+# A cell a spreadsheet would run as a formula. Names and notes are typed by
+# customers, so such a cell is written with a leading apostrophe (shown as text).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def csv_text(header: list[str], rows) -> str:
+    """UTF-8 text with a byte-order mark, so spreadsheets read accents right."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]]:
+    """(header, rows) of one export; every moment in the shop's timezone with its
+    offset, every amount a plain decimal in the tab's currency."""
+    if what not in EXPORTS:
+        raise Refused("Choose what to export: tabs, lines or payments.")
+    names = staff_names(shop.id)
+    zone = period.zone
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
+
+    if what == "payments":
+        return _payment_rows(shop, period, names, when)
+    tabs = export_tabs(shop.id, period)
+    if what == "tabs":
+        return _tab_rows(tabs, names, when)
+    return _line_rows(tabs, names, when)
+
+
+def export_tabs(shop_id: int, period: Period) -> list[Tab]:
+    """The range's tabs: those closed in it (paid, closed empty, walked out), and
+    those opened by its end that are still open or waiting to pay."""
+    return list(
+        db.session.execute(
+            select(Tab)
+            .where(
+                Tab.shop_id == shop_id,
+                or_(
+                    and_(Tab.closed_at.is_not(None), period.contains(Tab.closed_at)),
+                    and_(Tab.status.in_(LIVE_TAB_STATUSES), Tab.opened_at < period.ends),
+                ),
+            )
+            .options(selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.card))
+            .order_by(Tab.opened_at, Tab.id)
+        ).scalars()
+    )
+
+
+TAB_HEADER = [
+    "tab",
+    "status",
+    "customer",
+    "card",
+    "opened_at",
+    "pay_requested_at",
+    "closed_at",
+    "close_reason",
+    "currency",
+    "items",
+    "total",
+    "voided",
+    "paid",
+    "tip",
+    "payment_method",
+    "opened_by",
+]
+
+
+def _tab_rows(tabs: list[Tab], names, when):
+    rows = []
+    for tab in tabs:
+        voided = sum(line.line_total for line in tab.lines if line.status == LINE_VOID)
+        rows.append(
+            [
+                tab.reference,
+                TAB_LABELS.get(tab.status, tab.status),
+                tab.customer_name,
+                tab.card.label if tab.card else "",
+                when(tab.opened_at),
+                when(tab.pay_requested_at),
+                when(tab.closed_at),
+                tab.close_reason,
+                tab.currency,
+                tab.item_count,
+                format_plain(tab.total, tab.currency),
+                format_plain(voided, tab.currency),
+                format_plain(sum(p.amount for p in tab.payments), tab.currency),
+                format_plain(sum(p.tip for p in tab.payments), tab.currency),
+                " ".join(sorted({p.method for p in tab.payments})),
+                names.get(tab.opened_by_id, ""),
+            ]
+        )
+    return TAB_HEADER, rows
+
+
+LINE_HEADER = [
+    "tab",
+    "tab_status",
+    "item",
+    "note",
+    "quantity",
+    "unit_price",
+    "line_total",
+    "currency",
+    "status",
+    "ordered_at",
+    "preparing_at",
+    "ready_at",
+    "served_at",
+    "voided_at",
+    "void_reason",
+    "voided_by",
+    "added_by",
+]
+
+
+def _line_rows(tabs: list[Tab], names, when):
+    rows = []
+    for tab in tabs:
+        for line in tab.lines:
+            rows.append(
+                [
+                    tab.reference,
+                    TAB_LABELS.get(tab.status, tab.status),
+                    line.name,
+                    line.note,
+                    line.quantity,
+                    format_plain(line.unit_price, tab.currency),
+                    format_plain(line.line_total, tab.currency),
+                    tab.currency,
+                    line.status,
+                    when(line.ordered_at),
+                    when(line.preparing_at),
+                    when(line.ready_at),
+                    when(line.served_at),
+                    when(line.voided_at),
+                    line.void_reason,
+                    names.get(line.voided_by_id, ""),
+                    names.get(line.added_by_id, ""),
+                ]
+            )
+    return LINE_HEADER, rows
+
+
+PAYMENT_HEADER = [
+    "paid_at",
+    "tab",
+    "customer",
+    "method",
+    "amount",
+    "tip",
+    "received",
+    "currency",
+    "taken_by",
+]
+
+
+def _payment_rows(shop: Shop, period: Period, names, when):
+    payments = db.session.execute(
+        select(Payment)
+        .join(Payment.tab)
+        .where(Payment.shop_id == shop.id, period.contains(Payment.created_at))
+        .options(contains_eager(Payment.tab))
+        .order_by(Payment.created_at, Payment.id)
+    ).scalars()
+    rows = [
+        [
+            when(payment.created_at),
+            payment.tab.reference,
+            payment.tab.customer_name,
+            payment.method,
+            format_plain(payment.amount, payment.currency),
+            format_plain(payment.tip, payment.currency),
+            format_plain(payment.received, payment.currency),
+            payment.currency,
+            names.get(payment.staff_id, ""),
+        ]
+        for payment in payments
+    ]
+    return PAYMENT_HEADER, rows

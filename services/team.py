@@ -1,0 +1,79 @@
+"""The shop's people, from the owner's side: adding logins, resetting passwords,
+deactivating and changing roles, without ever leaving the shop with no active owner.
+
+Deactivating a member or resetting their password ends their sessions at once (see
+StaffMember.session_epoch); reactivating does not bring the old sessions back.
+"""
+
+from sqlalchemy import select
+
+from extensions import db
+from models import StaffMember
+from models.staff import ROLES
+from services import Conflict, Refused
+from services.shops import MIN_PASSWORD
+
+LAST_OWNER = (
+    "{name} is the shop's last active owner. Make someone else an owner first, "
+    "so the shop is never left without one."
+)
+
+
+def members(shop_id: int) -> list[StaffMember]:
+    return list(
+        db.session.execute(
+            select(StaffMember)
+            .where(StaffMember.shop_id == shop_id)
+            .order_by(StaffMember.active.desc(), StaffMember.role, StaffMember.email)
+        ).scalars()
+    )
+
+
+def _keeps_an_owner(member: StaffMember) -> None:
+    """Refuse when `member` is the only active owner. The owners' rows are locked
+    (on PostgreSQL) so two owners cannot demote each other at the same moment."""
+    if not (member.is_owner and member.active):
+        return
+    owners = db.session.execute(
+        select(StaffMember.id)
+        .where(
+            StaffMember.shop_id == member.shop_id,
+            StaffMember.role == "owner",
+            StaffMember.active.is_(True),
+        )
+        .with_for_update()
+    ).scalars()
+    if set(owners) <= {member.id}:
+        raise Conflict(LAST_OWNER.format(name=member.display_name))
+
+
+def reset_password(member: StaffMember, password: str) -> StaffMember:
+    if len(password or "") < MIN_PASSWORD:
+        raise Refused(f"The password must be at least {MIN_PASSWORD} characters.")
+    if len(password) > 200:
+        raise Refused("The password must be at most 200 characters.")
+    member.set_password(password)
+    member.end_sessions()
+    db.session.flush()
+    return member
+
+
+def set_active(member: StaffMember, active: bool) -> StaffMember:
+    if active == member.active:
+        return member
+    if not active:
+        _keeps_an_owner(member)
+        member.end_sessions()
+    member.active = active
+    db.session.flush()
+    return member
+
+
+def set_role(member: StaffMember, role: str) -> StaffMember:
+    if role not in ROLES:
+        raise Refused("The role must be owner or staff.")
+    if role != "owner":
+        _keeps_an_owner(member)
+    member.role = role
+    db.session.flush()
+    return member
