@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test lint migrate demo clean
+.PHONY: run serve test lint migrate demo clean screenshots lighthouse translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ test: $(VENV)/.installed
 		echo "== again on PostgreSQL =="; \
 		$(BIN)/python -m pytest --db=postgresql; \
 	fi
+
+# Every customer screen, light and dark, at 390 px, from the accessibility walk.
+screenshots: $(VENV)/.installed
+	rm -rf test-output/screenshots
+	TABBY_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_accessibility.py -k 390px
+	mkdir -p docs/screenshots
+	cp test-output/screenshots/*.png docs/screenshots/
+
+lighthouse: $(VENV)/.installed
+	bench/lighthouse.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -203,7 +205,7 @@ class TabbyClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and not response.content_encoding:
             match = CSRF_META.search(response.get_data(as_text=True))
             if match:
                 self.csrf = match.group(1)
@@ -482,6 +484,138 @@ def stripe_app(make_app, stripe_api):
         STRIPE_TIMEOUT=2,
         STRIPE_MAX_RETRIES=0,
     )
+
+
+# -- every screen, for the PWA checks (accessibility, weight, screenshots) -------------
+# `screens` arranges a café in which every customer and staff screen can be shown, and
+# names each one with who looks at it. Add a screen here and the accessibility walk,
+# the tap-target and narrow-screen checks and the screenshots all cover it.
+
+AXE_PATH = Path(
+    os.environ.get("AXE_PATH", ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js")
+)
+
+
+@dataclass
+class Screen:
+    name: str
+    path: str
+    # "ana" (an open tab), "ben" (asked to pay), "cleo" (paid), "dan" (an empty tab),
+    # "stranger" (no tab), "staff" or "owner"
+    who: str
+    status: int = 200
+
+    @property
+    def audience(self) -> str:
+        return "staff" if self.path.startswith(("/staff", "/admin")) else "customer"
+
+
+@pytest.fixture
+def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
+    phones = {who: new_client() for who in ("ana", "ben", "cleo", "dan", "stranger")}
+    ana = open_tab(phones["ana"], cafe.table, "Ana")
+    order(phones["ana"], ana, cafe.flat_white, 2, "oat milk")
+    order(phones["ana"], ana, cafe.croissant)
+    ben = open_tab(phones["ben"], cafe.personal, "Ben")
+    order(phones["ben"], ben, cafe.croissant)
+    phones["ben"].post_form(f"/tab/{ben}/pay")
+    cleo = open_tab(phones["cleo"], cafe.table, "Cleo")
+    order(phones["cleo"], cleo, cafe.flat_white)
+    revoked = create_card(cafe.shop, "table", "Table 9", active=False)
+
+    staff = login(cafe.staff)
+    counter = staff.get("/staff").get_data(as_text=True)
+    line_ids = [int(i) for i in re.findall(r'data-line-id="(\d+)"', counter)]
+    staff.post_form(f"/staff/lines/{min(line_ids)}/status", {"status": "ready"})
+    tab_ids = {
+        name: int(i) for i, name in re.findall(r'href="/staff/tabs/(\d+)"><strong>(\w+)', counter)
+    }
+    staff.post_form(
+        f"/staff/tabs/{tab_ids['Cleo']}/payment", {"method": "card", "amount": "3.80", "tip": ""}
+    )
+
+    listed = [
+        Screen("start", "/", "stranger"),
+        Screen("card", f"/t/{cafe.table.code}", "stranger"),
+        Screen("card-tab-open", f"/t/{cafe.table.code}", "ana"),
+        Screen("card-in-use", f"/t/{cafe.personal.code}", "stranger", 409),
+        Screen("card-unknown", "/t/no-such-card", "stranger", 404),
+        Screen("card-revoked", f"/t/{revoked.code}", "stranger", 404),
+        Screen("tab", f"/tab/{ana}", "ana"),
+        Screen("tab-empty", f"/tab/{open_tab(phones['dan'], cafe.table)}", "dan"),
+        Screen("tab-paying", f"/tab/{ben}", "ben"),
+        Screen("menu", f"/tab/{ana}/menu", "ana"),
+        Screen("menu-paying", f"/tab/{ben}/menu", "ben"),
+        Screen("bill", f"/tab/{ana}/bill", "ana"),
+        Screen("bill-paying", f"/tab/{ben}/bill", "ben"),
+        Screen("receipt", f"/tab/{cleo}/receipt", "cleo"),
+        Screen("not-your-tab", f"/tab/{ana}", "ben", 403),
+        Screen("not-found", "/no/such/page", "stranger", 404),
+        Screen("staff-login", "/staff/login", "stranger"),
+        Screen("staff-counter", "/staff", "staff"),
+        Screen("staff-tab", f"/staff/tabs/{tab_ids['Ana']}", "staff"),
+        Screen("staff-tab-paid", f"/staff/tabs/{tab_ids['Cleo']}", "staff"),
+        Screen("staff-new-tab", "/staff/tabs/new", "staff"),
+        Screen("staff-cards", "/staff/cards", "staff"),
+        Screen("admin-home", "/admin", "owner"),
+        Screen("admin-day", "/admin/day", "owner"),
+        Screen("admin-settings", "/admin/settings", "owner"),
+        Screen("admin-menu", "/admin/menu", "owner"),
+        Screen("admin-staff", "/admin/staff", "owner"),
+        Screen("admin-cards", "/admin/cards", "owner"),
+    ]
+    adapter = app.url_map.bind("localhost")
+
+    def routed(screen: Screen) -> bool:
+        # Owner pages join the walk as soon as their blueprint is registered.
+        if screen.who != "owner":
+            return True
+        try:
+            adapter.match(screen.path)
+        except HTTPException:
+            return False
+        return True
+
+    return SimpleNamespace(
+        cafe=cafe,
+        all=[screen for screen in listed if routed(screen)],
+        phone_cookies={
+            who: cookie.value
+            for who, phone in phones.items()
+            if (cookie := phone.get_cookie("tabby_phone"))
+        },
+        tabs={"ana": ana, "ben": ben, "cleo": cleo},
+    )
+
+
+def browser_as(browser, live_server, screens, who: str, **context_options):
+    """A browser context that is `who`: a customer's phone (its cookie) or a logged-in
+    member of staff (through the login form, as the session is tied to the browser)."""
+    context = browser.new_context(base_url=live_server, **context_options)
+    if who in screens.phone_cookies:
+        context.add_cookies(
+            [{"name": "tabby_phone", "value": screens.phone_cookies[who], "url": live_server}]
+        )
+    elif who in ("staff", "owner"):
+        member = getattr(screens.cafe, who)
+        page = context.new_page()
+        page.goto("/staff/login")
+        page.fill("#email", member.email)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.close()
+    return context
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if AXE_PATH.exists():
+        return AXE_PATH
+    message = f"axe-core not found at {AXE_PATH} (npm install axe-core; see .ci/run)"
+    if os.environ.get("TABBY_REQUIRE_BROWSER") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 # -- Web Push (issue 3): a local push service, a steppable clock, the dispatcher -----
