@@ -8,10 +8,15 @@ import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, format_time
 from flask import Flask, has_request_context, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
+from jinja2 import pass_context
 from limits import parse_many
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -27,7 +32,7 @@ from config import (
     secret_key_from_instance,
     vapid_key_from_instance,
 )
-from extensions import csrf, db, limiter, login_manager, migrate
+from extensions import babel, csrf, db, limiter, login_manager, migrate
 from money import format_money, format_plain
 from services import MAX_ID, Refused
 
@@ -80,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     register_config(app, config)
     register_extensions(app)
+    register_i18n(app)
     register_database(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -118,7 +124,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     login_manager.login_view = "staff.login"
-    login_manager.login_message = "Please log in to see the counter."
+    login_manager.login_message = lazy_gettext("Please log in to see the counter.")
     login_manager.session_protection = "strong"
 
 
@@ -210,10 +216,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         return error_response(
-            "This page was open too long or came from somewhere else. "
-            "Go back, reload the page and try again.",
+            _(
+                "This page was open too long or came from somewhere else. "
+                "Go back, reload the page and try again."
+            ),
             400,
-            "Please reload",
+            _("Please reload"),
         )
 
     @app.errorhandler(RateLimitExceeded)
@@ -245,17 +253,17 @@ def register_error_handlers(app: Flask) -> None:
         if "full" in detail or "readonly" in detail or "read-only" in detail:
             # SQLite: the disk filled up or the file became read-only. Reading still
             # works, saving does not, until someone frees space or fixes the file.
-            message = (
+            message = _(
                 "We can't save anything right now, so nothing was changed. "
                 "Please tell the staff; you can keep reading your tab meanwhile."
             )
         else:
-            message = (
+            message = _(
                 "We can't reach our records right now. Wait a moment and try again; "
                 "if you were ordering, check your tab first to see if it went through."
             )
         try:
-            response = app.make_response(error_response(message, 503, "Please try again"))
+            response = app.make_response(error_response(message, 503, _("Please try again")))
         except DBAPIError:
             # The page itself needed the database (to know who is logged in).
             response = app.make_response((message, 503, {"Content-Type": "text/plain"}))
@@ -265,21 +273,34 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
-            404: "There is nothing here. Check the link or scan the code again.",
-            405: "That action isn't possible here.",
-            413: "That was more than we accept in one go.",
+            404: _("There is nothing here. Check the link or scan the code again."),
+            405: _("That action isn't possible here."),
+            413: _("That was more than we accept in one go."),
         }
+        titles = {404: _("Not found"), 405: _("Not allowed"), 413: _("Too much at once")}
         message = messages.get(error.code, error.description)
-        response = app.make_response(error_response(message, error.code or 500, error.name))
+        title = titles.get(error.code, error.name)
+        response = app.make_response(error_response(message, error.code or 500, title))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
 
-def local_time(value: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
+@pass_context
+def local_time(context, value: datetime | None, tz: str, fmt: str = "time") -> str:
+    """A moment in the shop's timezone, written the way the shop's locale writes it
+    ("14:05", "2:05 PM", "오후 2:05"): `fmt` is "time", "datetime" or a strftime layout."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    shop = context.get("shop")
+    locale = (getattr(shop, "locale", None) or "en").replace("-", "_")
+    moment = value.astimezone(ZoneInfo(tz))
+    if fmt.startswith("%"):
+        # A fixed layout asked for by a page not yet following the locale (the day report).
+        return moment.strftime(fmt)
+    if fmt == "datetime":
+        return format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
 
 
 def age(value: datetime | None) -> str:
@@ -287,10 +308,61 @@ def age(value: datetime | None) -> str:
         return ""
     minutes = int((datetime.now(UTC) - value).total_seconds() // 60)
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return _("%(minutes)d min", minutes=minutes)
+    return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+
+
+# The languages Tabby's own words are shipped in; the first is the fallback.
+LANGUAGES = {"en": "English", "ko": "한국어"}
+LANGUAGE_COOKIE = "lang"
+
+
+def chosen_language() -> str:
+    """The customer's explicit choice (the switch on the page, kept in a cookie), else
+    the best match for the browser's Accept-Language, else English."""
+    for asked in (request.args.get(LANGUAGE_COOKIE), request.cookies.get(LANGUAGE_COOKIE)):
+        if asked in LANGUAGES:
+            return asked
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def register_i18n(app: Flask) -> None:
+    """Tabby's words follow the customer's language; money, numbers and times follow
+    the shop's locale (money.py, `local_time`), whatever language the words are in."""
+    from flask_babel import get_locale
+
+    babel.init_app(app, locale_selector=chosen_language)
+
+    def language_url(code: str) -> str:
+        args = request.args.to_dict(flat=False)
+        args[LANGUAGE_COOKIE] = [code]
+        return request.path + "?" + urlencode(args, doseq=True)
+
+    @app.context_processor
+    def languages():
+        return {
+            "current_language": str(get_locale() or "en"),
+            "languages": LANGUAGES,
+            "language_url": language_url,
+        }
+
+    @app.after_request
+    def remember_language(response):
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+        asked = request.args.get(LANGUAGE_COOKIE)
+        if asked in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != asked:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                asked,
+                max_age=365 * 24 * 3600,
+                secure=request.is_secure,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
 
 
 def register_template_helpers(app: Flask) -> None:

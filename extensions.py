@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -70,3 +71,6 @@ def _limits_off() -> bool:
     # makes several); asking the current app keeps an app with limits off unlimited
     # even after another app switched them on.
     return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+babel = Babel()

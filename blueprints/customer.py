@@ -23,7 +23,8 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
+from flask_babel import gettext
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -100,9 +101,11 @@ def my_tab(public_id: str, *, with_lines: bool = True) -> Tab:
             make_response(
                 render_template(
                     "error.html",
-                    title="Not your tab",
-                    message="This tab belongs to another phone. Scan your own card to open a "
-                    "tab, or ask its owner for a “join my tab” link.",
+                    title=gettext("Not your tab"),
+                    message=gettext(
+                        "This tab belongs to another phone. Scan your own card to open a "
+                        "tab, or ask its owner for a “join my tab” link."
+                    ),
                     status=403,
                 ),
                 403,
@@ -255,7 +258,9 @@ def order(public_id: str):
         if not tab.is_live:
             raise
         return render_menu(tab, form, refusal.message)
-    message = f"Added {line.quantity} × {line.name} to your tab."
+    message = gettext(
+        "Added %(quantity)d × %(item)s to your tab.", quantity=line.quantity, item=line.name
+    )
     if wants_json():
         return jsonify(ok=True, message=message, line_id=line.id)
     flash(message, "success")
@@ -353,7 +358,7 @@ def pay_at_counter(public_id: str):
         try:
             custom = parse_amount(form.custom_tip.data, tab.currency, allow_blank=True)
         except AmountError as problem:
-            raise Refused(f"The tip: {problem}") from None
+            raise Refused(gettext("The tip: %(problem)s", problem=problem)) from None
         percent, amount = pay_service.parse_tip_choice(
             form.tip.data, custom if form.custom_tip.data else None
         )
@@ -397,14 +402,15 @@ def inline_qr(url: str) -> Markup:
         border=4,
     )
     svg = image.to_string(encoding="unicode")
-    return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="Join my tab" ', 1))
+    label = escape(gettext("Join my tab"))
+    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{label}" ', 1))
 
 
 @bp.get("/tab/<token:public_id>/invite")
 def invitation(public_id: str):
     tab = my_tab(public_id)
     if tab.phone_id != phone_id():
-        raise Refused("Only the phone that opened the tab can invite friends.")
+        raise Refused(gettext("Only the phone that opened the tab can invite friends."))
     link = None
     if pay_service.invitation_is_live(tab):
         link = url_for(".join_page", token=tab.invite_token, _external=True)
@@ -431,7 +437,7 @@ def stop_inviting(public_id: str):
     tab = my_tab(public_id)
     with unit_of_work():
         pay_service.stop_inviting(tab, phone_id())
-    flash("The join link no longer works.", "success")
+    flash(gettext("The join link no longer works."), "success")
     return redirect(url_for(".tab", public_id=public_id), code=303)
 
 

@@ -8,6 +8,7 @@ import base64
 import hashlib
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -310,28 +311,28 @@ class TabMember(db.Model):
 
 # What staff read for each tab status.
 TAB_LABELS = {
-    OPEN: "Open",
-    SETTLING: "Waiting to pay",
-    PAID: "Paid",
-    VOID: "Closed",
-    WALKED_OUT: "Walked out",
+    OPEN: lazy_gettext("Open"),
+    SETTLING: lazy_gettext("Waiting to pay"),
+    PAID: lazy_gettext("Paid"),
+    VOID: lazy_gettext("Closed"),
+    WALKED_OUT: lazy_gettext("Walked out"),
 }
 
 # What a customer reads for each line status.
 DEPOSIT_LABELS = {
-    DEPOSIT_NONE: "No deposit",
-    DEPOSIT_PENDING: "Deposit to take",
-    DEPOSIT_HELD: "Deposit taken",
-    DEPOSIT_APPLIED: "Deposit deducted",
-    DEPOSIT_REFUNDED: "Deposit refunded",
-    DEPOSIT_KEPT: "Deposit kept",
-    DEPOSIT_WAIVED: "Deposit not taken",
+    DEPOSIT_NONE: lazy_gettext("No deposit"),
+    DEPOSIT_PENDING: lazy_gettext("Deposit to take"),
+    DEPOSIT_HELD: lazy_gettext("Deposit taken"),
+    DEPOSIT_APPLIED: lazy_gettext("Deposit deducted"),
+    DEPOSIT_REFUNDED: lazy_gettext("Deposit refunded"),
+    DEPOSIT_KEPT: lazy_gettext("Deposit kept"),
+    DEPOSIT_WAIVED: lazy_gettext("Deposit not taken"),
 }
 
 LINE_LABELS = {
-    ORDERED: "Ordered",
-    PREPARING: "Preparing",
-    READY: "Ready",
-    SERVED: "Served",
-    LINE_VOID: "Removed",
+    ORDERED: lazy_gettext("Ordered"),
+    PREPARING: lazy_gettext("Preparing"),
+    READY: lazy_gettext("Ready"),
+    SERVED: lazy_gettext("Served"),
+    LINE_VOID: lazy_gettext("Removed"),
 }

@@ -23,6 +23,7 @@ rest is handed back when the tab closes.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -88,13 +89,15 @@ def apply_deposit(part: int, credit: int) -> tuple[int, int]:
 def check_tip(tip: int, bill: int, currency: str, locale: str = "en") -> int:
     """A tip is refused if negative, over the whole part being paid, or absurd."""
     if tip < 0:
-        raise Refused("A tip cannot be negative.")
+        raise Refused(gettext("A tip cannot be negative."))
     if tip > MAX_AMOUNT:
-        raise Refused("That tip is too large.")
+        raise Refused(gettext("That tip is too large."))
     if tip > bill:
         raise Refused(
-            f"A tip can be at most the bill itself ({format_money(bill, currency, locale)}); "
-            "check the amount."
+            gettext(
+                "A tip can be at most the bill itself (%(bill)s); check the amount.",
+                bill=format_money(bill, currency, locale),
+            )
         )
     return tip
 
@@ -166,7 +169,7 @@ def part_for(
         return Part(SHARE_ALL, gross, used, phone_id=phone_id, lines=unpaid)
     if share == SHARE_PHONE:
         if strict and tab.split_ways:
-            raise Conflict("This tab is being split equally; pay your equal share.")
+            raise Conflict(gettext("This tab is being split equally; pay your equal share."))
         if phone_id is None:
             raise Refused("Say whose lines are being paid.")
         mine = [line for line in unpaid if line_owner(tab, line) == phone_id]
@@ -177,12 +180,16 @@ def part_for(
         phones = tab.phone_ids
         ways = tab.split_ways or len(phones)
         if strict and any(p.share == SHARE_PHONE for p in tab.payments):
-            raise Conflict("Someone already paid for their own lines; pay for yours too.")
+            raise Conflict(gettext("Someone already paid for their own lines; pay for yours too."))
         if ways < 2:
-            raise Refused("Only one phone is on this tab; pay the whole tab.")
+            raise Refused(gettext("Only one phone is on this tab; pay the whole tab."))
         if phone_id not in phones or phones.index(phone_id) >= ways:
             raise Refused(
-                f"The tab was split {ways} ways before you joined; pay the rest or your lines."
+                gettext(
+                    "The tab was split %(ways)d ways before you joined; "
+                    "pay the rest or your lines.",
+                    ways=ways,
+                )
             )
         index = phones.index(phone_id)
         # Shares are of the whole bill, fixed once the first is paid (no more orders).
@@ -190,9 +197,9 @@ def part_for(
         _, used = apply_deposit(gross, tab.deposit_left if index == 0 else 0)
         part = Part(SHARE_EQUAL, gross, used, phone_id=phone_id, index=index, ways=ways)
         if strict and any(p.share_key == part.share_key for p in tab.payments):
-            raise Conflict("Your share of this tab is already paid.")
+            raise Conflict(gettext("Your share of this tab is already paid."))
         return part
-    raise Refused("Choose what to pay: the whole tab, your own lines or an equal share.")
+    raise Refused(gettext("Choose what to pay: the whole tab, your own lines or an equal share."))
 
 
 def _lock(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
@@ -236,7 +243,7 @@ def record_payment(
     shop = tab.shop
     if part.gross == 0:
         if share == SHARE_PHONE:
-            raise Conflict("Nothing of this phone's is left to pay on this tab.")
+            raise Conflict(gettext("Nothing of this phone's is left to pay on this tab."))
         raise Refused("There is nothing to pay on this tab; close it instead.")
     if amount != part.due:
         raise Conflict(

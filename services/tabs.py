@@ -9,6 +9,7 @@ amount owed.
 
 import re
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -57,7 +58,7 @@ _STATUS_TIMESTAMP = {
     SERVED: "served_at",
     LINE_VOID: "voided_at",
 }
-CARD_IN_USE = "This card is in use. Ask at the counter for a card of your own."
+CARD_IN_USE = lazy_gettext("This card is in use. Ask at the counter for a card of your own.")
 
 
 def bump_shop(shop_id: int) -> None:
@@ -106,17 +107,21 @@ def _close_tab(tab: Tab, status: str, **values) -> None:
 
 def _closed_message(tab: Tab) -> str:
     return {
-        PAID: "This tab is already paid.",
-        SETTLING: "You've asked to pay, so this tab is waiting for payment. "
-        "Tap “I want to order more” on your tab to add to it.",
-        OPEN: "This tab is still open.",
-    }.get(tab.status, "This tab is closed.")
+        PAID: gettext("This tab is already paid."),
+        SETTLING: gettext(
+            "You've asked to pay, so this tab is waiting for payment. "
+            "Tap “I want to order more” on your tab to add to it."
+        ),
+        OPEN: gettext("This tab is still open."),
+    }.get(tab.status, gettext("This tab is closed."))
 
 
 def _clean_text(value: str | None, limit: int, what: str) -> str:
     value = " ".join(_CONTROL.sub(" ", value or "").split())
     if len(value) > limit:
-        raise Refused(f"{what} can be at most {limit} characters.")
+        raise Refused(
+            gettext("%(what)s can be at most %(limit)d characters.", what=what, limit=limit)
+        )
     return value
 
 
@@ -155,8 +160,8 @@ def open_tab(
     one. A personal card whose tab belongs to another phone is refused.
     """
     if not card.active:
-        raise NotFound("This card is no longer in use.")
-    customer_name = _clean_text(customer_name, MAX_NAME, "Your name")
+        raise NotFound(gettext("This card is no longer in use."))
+    customer_name = _clean_text(customer_name, MAX_NAME, gettext("Your name"))
 
     on_card = live_tab_on_card(card)
     if on_card is not None:
@@ -164,7 +169,7 @@ def open_tab(
             return on_card
         if on_card.phone_id is None:
             return _claim(on_card, phone_id, customer_name)
-        raise Conflict(CARD_IN_USE)
+        raise Conflict(str(CARD_IN_USE))
 
     existing = live_tab_for_phone(card.shop_id, phone_id)
     if existing is not None:
@@ -200,7 +205,9 @@ def _insert_tab(tab: Tab, retry, retried: bool = False):
             db.session.flush()
     except IntegrityError:
         if retried:
-            raise Conflict("Someone else just opened a tab here; please try again.") from None
+            raise Conflict(
+                gettext("Someone else just opened a tab here; please try again.")
+            ) from None
         return retry()
     bump_shop(tab.shop_id)
     return tab
@@ -228,7 +235,7 @@ def _claim(tab: Tab, phone_id: str, customer_name: str) -> Tab:
     if result is None or result.rowcount != 1:
         if tab.phone_id == phone_id and tab.is_live:
             return tab
-        raise Conflict(CARD_IN_USE)
+        raise Conflict(str(CARD_IN_USE))
     bump_shop(tab.shop_id)
     return tab
 
@@ -268,9 +275,9 @@ def parse_quantity(raw) -> int:
     try:
         quantity = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise Refused("Quantity must be a whole number.") from None
+        raise Refused(gettext("Quantity must be a whole number.")) from None
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise Refused(f"Quantity must be between 1 and {MAX_QUANTITY}.")
+        raise Refused(gettext("Quantity must be between 1 and %(most)d.", most=MAX_QUANTITY))
     return quantity
 
 
@@ -295,16 +302,16 @@ def add_line(
     try:
         item_id = parse_id(int(str(item_id).strip()))
     except (TypeError, ValueError):
-        raise Refused("Pick an item from the menu.") from None
+        raise Refused(gettext("Pick an item from the menu.")) from None
     item = None
     if item_id is not None:  # out of range is simply no item
         item = db.session.execute(
             select(MenuItem).where(MenuItem.id == item_id, MenuItem.shop_id == tab.shop_id)
         ).scalar_one_or_none()
     if item is None or item.is_archived:
-        raise NotFound("That item is not on this menu.")
+        raise NotFound(gettext("That item is not on this menu."))
     if not item.available:
-        raise Refused(f"Sorry, {item.name} is not available right now.")
+        raise Refused(gettext("Sorry, %(item)s is not available right now.", item=item.name))
 
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
@@ -314,7 +321,7 @@ def add_line(
     # shown; only staff may still add to it (they are the ones taking the money).
     _touch_tab(tab, allowed=LIVE_TAB_STATUSES if staff else (OPEN,))
     if tab.split_ways:
-        raise Conflict("This tab is being split equally and part is paid; open a new tab.")
+        raise Conflict(gettext("This tab is being split equally and part is paid; open a new tab."))
     # The same tap may have been committed by a simultaneous request while this one
     # waited for the tab's row lock; it is one order, not two.
     repeat = _line_for_key(tab, request_key)
@@ -412,7 +419,7 @@ def request_payment(tab: Tab) -> Tab:
     if not tab.is_live:
         raise Conflict(_closed_message(tab))
     if not tab.billable_lines:
-        raise Refused("There is nothing on this tab to pay for yet.")
+        raise Refused(gettext("There is nothing on this tab to pay for yet."))
     _touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())
     bump_shop(tab.shop_id)
     return tab

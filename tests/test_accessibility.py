@@ -51,7 +51,17 @@ PHONE = {"is_mobile": True, "has_touch": True}
 
 
 def walk(
-    browser, live_server, screens, axe_source, *, width, height, scheme, only=None, shoot=False
+    browser,
+    live_server,
+    screens,
+    axe_source,
+    *,
+    width,
+    height,
+    scheme,
+    only=None,
+    shoot=False,
+    locale="en-US",
 ):
     """Open each screen as its viewer; return {screen name: [problems]} and, if asked,
     the customer screens' screenshots."""
@@ -70,6 +80,7 @@ def walk(
                     screen.who,
                     viewport={"width": width, "height": height},
                     color_scheme=scheme,
+                    locale=locale,
                     **options,
                 )
                 # An init script is not subject to the page's CSP, so axe can run on
@@ -127,6 +138,31 @@ def test_every_screen_passes_axe_on_a_390px_phone(
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in shots.items():
         save_small_png(data, folder / f"{name}-{scheme}.png")
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_korean_customer_screens_pass_axe_on_a_390px_phone(
+    browser, live_server, screens, axe_source, scheme, output_dir
+):
+    """The same walk with the phone set to Korean (its Accept-Language): longer or
+    shorter words must not break the layout, and the screenshots get a Korean set."""
+    problems, shots = walk(
+        browser,
+        live_server,
+        screens,
+        axe_source,
+        width=390,
+        height=844,
+        scheme=scheme,
+        only="customer",
+        shoot=os.environ.get("TABBY_SCREENSHOTS") == "1",
+        locale="ko-KR",
+    )
+    folder = output_dir / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in shots.items():
+        save_small_png(data, folder / f"{name}-{scheme}-ko.png")
     assert not problems, report(problems)
 
 

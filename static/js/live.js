@@ -3,6 +3,14 @@
 (function () {
   "use strict";
 
+  // The page's words in the customer's language, from a JSON block the server renders
+  // (templates/customer/_js_text.html); English where a page has none.
+  var text = {};
+  var block = document.getElementById("i18n");
+  if (block) {
+    try { text = JSON.parse(block.textContent); } catch (e) { text = {}; }
+  }
+
   function toast(message) {
     var el = document.getElementById("toast");
     if (!el) return;
@@ -59,10 +67,10 @@
       })
         .then(function (res) {
           return res.json().catch(function () { return {}; }).then(function (data) {
-            if (!res.ok) toast(data.error || "That didn't work; please try again.");
+            if (!res.ok) toast(data.error || text.failed || "That didn't work; please try again.");
           });
         })
-        .catch(function () { toast("No connection; nothing was changed."); })
+        .catch(function () { toast(text.offline || "No connection; nothing was changed."); })
         .then(function () {
           if (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
           after();
@@ -86,5 +94,7 @@
     setInterval(tick, 30000);
   }
 
-  window.Tabby = { poller: poller, asyncForms: asyncForms, toast: toast, tickAges: tickAges };
+  window.Tabby = {
+    poller: poller, asyncForms: asyncForms, toast: toast, tickAges: tickAges, text: text,
+  };
 })();

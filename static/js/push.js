@@ -11,7 +11,8 @@
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var OPTED_OUT = "tabby-push-off";
 
-  var TEXT = {
+  var TEXT = window.Tabby && window.Tabby.text ? window.Tabby.text : {};
+  var ENGLISH = {
     checking: "Checking whether this phone can show notifications…",
     ready: "Get a notification on this phone when your order is ready.",
     working: "Turning on notifications…",
@@ -25,6 +26,7 @@
     error: "Notifications couldn't be turned on. Keep this page open: it tells you when " +
       "your order is ready, or try again.",
   };
+  Object.keys(ENGLISH).forEach(function (key) { if (!TEXT[key]) TEXT[key] = ENGLISH[key]; });
 
   function show(state) {
     box.hidden = false;

@@ -42,8 +42,11 @@
     });
     body.innerHTML = data.html;
     if (ready.length) {
-      var names = ready.map(function (line) { return line.name; }).join(", ");
-      alertReady(names + (ready.length === 1 ? " is ready" : " are ready"));
+      var text = window.Tabby.text;
+      var names = ready.map(function (line) { return line.name; }).join(text.listJoin || ", ");
+      var template = ready.length === 1 ? text.oneReady || "{names} is ready"
+        : text.manyReady || "{names} are ready";
+      alertReady(template.replace("{names}", names));
     }
   });
 })();
