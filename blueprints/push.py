@@ -4,9 +4,10 @@ The subscribe calls are JSON posts from static/js/push.js, CSRF-protected by the
 X-CSRFToken header the page sends from its csrf-token meta tag.
 """
 
-from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, current_app, jsonify, request
 
 from blueprints.customer import my_tab, phone_id
+from blueprints.pwa import service_worker_script
 from services import Refused, unit_of_work
 from services import push as push_service
 
@@ -15,9 +16,11 @@ bp = Blueprint("push", __name__)
 
 @bp.get("/sw.js")
 def service_worker():
-    """Served from the root so its scope can be the whole site."""
-    response = send_from_directory(current_app.static_folder, "sw.js", max_age=0)
-    response.headers["Content-Type"] = "application/javascript; charset=utf-8"
+    """Served from the root so its scope can be the whole site, with the release its
+    offline caches are named after written in."""
+    response = current_app.response_class(
+        service_worker_script(), mimetype="application/javascript"
+    )
     response.headers["Service-Worker-Allowed"] = "/"
     # Browsers check for a new worker on navigation; never let a cache hide one.
     response.headers["Cache-Control"] = "no-cache"

@@ -1,6 +1,9 @@
 """What makes Tabby an app a phone can keep: the web app manifest and the page an
 installed Tabby opens on."""
 
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 from sqlalchemy import select
 
@@ -9,6 +12,47 @@ from extensions import db
 from models import Tab
 
 bp = Blueprint("pwa", __name__)
+
+# What a phone keeps for offline use, fetched by the service worker when it installs:
+# the files every tab page needs (the pages themselves are kept as they are visited).
+APP_SHELL = (
+    "css/app.css",
+    "js/live.js",
+    "js/tab.js",
+    "js/offline.js",
+    "js/push.js",
+    "js/sw-register.js",
+    "icon.svg",
+)
+
+_release_memo: dict[str, tuple[tuple, str]] = {}
+
+
+def release() -> str:
+    """The static files' release: a hash of every file under static/, so any changed
+    file makes a new service worker and a new cache. STATIC_RELEASE pins it."""
+    pinned = current_app.config.get("STATIC_RELEASE")
+    if pinned:
+        return str(pinned)
+    root = Path(current_app.static_folder)
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    stamp = tuple((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    known = _release_memo.get(str(root))
+    if known is None or known[0] != stamp:
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        known = (stamp, digest.hexdigest()[:12])
+        _release_memo[str(root)] = known
+    return known[1]
+
+
+def service_worker_script() -> str:
+    """static/sw.js with this release and its app shell filled in."""
+    source = Path(current_app.static_folder, "sw.js").read_text(encoding="utf-8")
+    shell = " ".join(url_for("static", filename=name) for name in APP_SHELL)
+    return source.replace("__TABBY_RELEASE__", release()).replace("__TABBY_SHELL__", shell)
 
 
 @bp.get("/manifest.webmanifest")

@@ -2,6 +2,7 @@
 the wire) stays within 30 KB, text comes compressed, and a status change is announced
 to screen readers without a reload."""
 
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,6 +55,7 @@ def test_a_tab_page_first_load_fits_30_kb_compressed(browser, live_server, scree
     assert {"Document", "Stylesheet", "Script"} <= kinds, loaded
     total = sum(entry["bytes"] for entry in counted.values())
     listing = "\n".join(f"{e['bytes']:>7} {e['type']:<10} {url}" for url, e in counted.items())
+    print(f"tab page first load: {total} bytes\n{listing}")
     assert total <= BUDGET_BYTES, f"{total} bytes > {BUDGET_BYTES}:\n{listing}"
     # A file under the compression threshold gains nothing from gzip and is sent as is.
     uncompressed = [

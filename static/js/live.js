@@ -34,12 +34,17 @@
       if (etag) headers["If-None-Match"] = etag;
       return fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" })
         .then(function (res) {
+          // Tell the page whether the server answered (offline.js shows a banner).
+          document.dispatchEvent(new Event(res.status < 500 ? "tabby:reachable" : "tabby:unreachable"));
           if (res.status === 304 || !res.ok) return null;
           etag = res.headers.get("ETag") || etag;
           return res.json();
         })
         .then(function (data) { if (data) onChange(data); })
-        .catch(function () { /* offline for a moment: the next tick tries again */ })
+        .catch(function () {
+          // Offline for a moment: the next tick tries again.
+          document.dispatchEvent(new Event("tabby:unreachable"));
+        })
         .then(function () { busy = false; });
     }
 
