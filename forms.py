@@ -63,6 +63,25 @@ class BillForm(FlaskForm):
     custom_tip = StringField("Other amount", validators=[Optional()])
 
 
+class RatingForm(FlaskForm):
+    """The bill's satisfaction check; the rating's range is the service's to refuse."""
+
+    rating = HiddenField()
+    comment = TextAreaField("Anything to tell us? (optional)", validators=[Optional()])
+
+
+class FlagLineForm(FlaskForm):
+    note = StringField("What wasn't right? (optional)", validators=[Optional()])
+
+
+class AdjustLineForm(FlaskForm):
+    """Remake, comp or discount a line: always with a reason (the service insists)."""
+
+    reason = StringField("Reason", validators=[Optional()])
+    kind = HiddenField()
+    value = StringField("Discount", validators=[Optional()])
+
+
 class DepositForm(FlaskForm):
     method = StringField(
         "Deposit paid by",

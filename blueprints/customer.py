@@ -30,13 +30,23 @@ from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
 from extensions import db, limiter
-from forms import BillForm, EmptyForm, JoinForm, OpenTabForm, OrderForm, first_error
+from forms import (
+    BillForm,
+    EmptyForm,
+    FlagLineForm,
+    JoinForm,
+    OpenTabForm,
+    OrderForm,
+    RatingForm,
+    first_error,
+)
 from models import PayRequest, Tab, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
-from money import AmountError, parse_amount
+from money import AmountError, format_money, parse_amount
 from services import Conflict, Refused, unit_of_work
+from services import feedback as feedback_service
 from services import payments as pay_service
 from services import tabs as tab_service
 from services.shops import menu_items
@@ -334,9 +344,50 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
             names=names,
             mine=my_payment(tab),
             error=error,
+            rating=feedback_service.rating_for(tab, phone_id()),
+            rating_form=RatingForm(),
+            flag_form=FlagLineForm(),
         ),
         status,
     )
+
+
+def bill_live_payload(tab: Tab) -> dict:
+    """What the open bill page refreshes when staff change the tab: the table of
+    lines and totals, and what each choice and tip now comes to."""
+    shop = tab.shop
+    dues, tips = {}, {}
+    for part in bill_choices(tab):
+        dues[part.share] = format_money(part.due, tab.currency, shop.locale)
+        tips[part.share] = {
+            str(p): format_money(
+                pay_service.tip_for_percent(part.gross, p), tab.currency, shop.locale
+            )
+            for p in shop.tip_percents
+        }
+    shared = len(tab.phone_ids) > 1
+    names = (
+        {
+            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
+            for line in tab.billable_lines
+        }
+        if shared
+        else {}
+    )
+    return {
+        "version": tab.version,
+        "status": tab.status,
+        "total": tab.total,
+        "dues": dues,
+        "tips": tips,
+        "table": render_template(
+            "customer/_bill_table.html",
+            tab=tab,
+            shop=shop,
+            names=names,
+            flag_form=FlagLineForm(),
+        ),
+    }
 
 
 @bp.get("/tab/<token:public_id>/bill")
@@ -345,6 +396,58 @@ def bill(public_id: str):
     if tab.status == PAID:
         return redirect(url_for(".receipt", public_id=public_id))
     return render_bill(tab)
+
+
+@bp.get("/tab/<token:public_id>/bill/live")
+def bill_live(public_id: str):
+    """Polled by the open bill: a comp or discount shows before the customer pays."""
+    tab = my_tab(public_id, with_lines=False)
+    etag = f"bill-{tab.id}-{tab.version}"
+    if request.if_none_match.contains_weak(etag):
+        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+    payload = bill_live_payload(tab)
+    if tab.status == PAID:
+        payload["redirect"] = url_for(".receipt", public_id=public_id)
+    response = jsonify(payload)
+    response.set_etag(etag, weak=True)
+    return response
+
+
+@bp.post("/tab/<token:public_id>/rating")
+def rate(public_id: str):
+    """One tap on the bill: how was it? Optional, and never in the way of paying."""
+    tab = my_tab(public_id, with_lines=False)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    with unit_of_work():
+        rating = feedback_service.rate(tab, phone_id(), form.rating.data, form.comment.data)
+    message = (
+        "Thanks for telling us."
+        if rating.comment
+        else f"Thanks! You rated us {rating.rating} of 5."
+    )
+    if wants_json():
+        return jsonify(ok=True, message=message, rating=rating.rating)
+    flash(message, "success")
+    return redirect(url_for(".bill", public_id=public_id), code=303)
+
+
+@bp.post("/tab/<token:public_id>/lines/<id:line_id>/flag")
+def flag_line(public_id: str, line_id: int):
+    """Something wasn't right with a line: the counter sees it at once."""
+    tab = my_tab(public_id)
+    form = FlagLineForm()
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    line = feedback_service.tab_line(tab, line_id)
+    with unit_of_work():
+        feedback_service.flag_line(tab, line, phone_id(), form.note.data)
+    message = f"Thanks — staff will look at your {line.name} right away."
+    if wants_json():
+        return jsonify(ok=True, message=message)
+    flash(message, "success")
+    return redirect(url_for(".bill", public_id=public_id), code=303)
 
 
 @bp.post("/tab/<token:public_id>/pay")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from blueprints import wants_json
 from extensions import db, limiter, login_manager
 from forms import (
+    AdjustLineForm,
     CloseTabForm,
     DepositForm,
     EmptyForm,
@@ -42,7 +43,7 @@ from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
-from services import NotFound, Refused, parse_id, unit_of_work
+from services import NotFound, Refused, adjustments, parse_id, unit_of_work
 from services import payments as pay_service
 from services import push as push_service
 from services import tabs as tab_service
@@ -209,6 +210,7 @@ def counter_live():
         version=version,
         queue_ids=[line.id for line in view.queue],
         waiting_ids=[tab.id for tab in view.waiting_to_pay],
+        attention_ids=[line.id for line in view.needs_attention],
         html=render_template(
             "staff/_counter_body.html",
             shop=shop,
@@ -241,6 +243,43 @@ def void_line(line_id: int):
     with unit_of_work():
         tab_service.move_line(line, LINE_VOID, current_user, form.reason.data)
     return done(f"{line.name} voided.", url_for(".tab", tab_id=line.tab_id))
+
+
+@bp.post("/lines/<id:line_id>/remake")
+@login_required
+def remake_line(line_id: int):
+    """Make it again: back to the queue at the same price."""
+    line = shop_line(line_id)
+    form = validated(AdjustLineForm())
+    with unit_of_work():
+        adjustments.remake_line(line, current_user, form.reason.data)
+    return done(f"{line.name} is back in the queue.", url_for(".tab", tab_id=line.tab_id))
+
+
+@bp.post("/lines/<id:line_id>/comp")
+@login_required
+def comp_line(line_id: int):
+    line = shop_line(line_id)
+    form = validated(AdjustLineForm())
+    with unit_of_work():
+        adjustments.comp_line(line, current_user, form.reason.data)
+    return done(f"{line.name} is on the house.", url_for(".tab", tab_id=line.tab_id))
+
+
+@bp.post("/lines/<id:line_id>/discount")
+@login_required
+def discount_line(line_id: int):
+    line = shop_line(line_id)
+    form = validated(AdjustLineForm())
+    with unit_of_work():
+        adjustments.discount_line(
+            line, current_user, form.kind.data, form.value.data, form.reason.data
+        )
+    shop = current_user.shop
+    return done(
+        f"{line.name}: {format_money(line.discount, line.tab.currency, shop.locale)} off.",
+        url_for(".tab", tab_id=line.tab_id),
+    )
 
 
 # -- tabs ----------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Every model, imported so `db.metadata` (and Alembic) sees the whole schema."""
 
+from models.audit import AuditEntry
 from models.card import CARD_KINDS, TokenCard
 from models.checkout import CheckoutSession, StripeEvent
+from models.feedback import TabRating
 from models.menu import MenuCategory, MenuItem
 from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
@@ -13,6 +15,7 @@ __all__ = [
     "CARD_KINDS",
     "PAYMENT_METHODS",
     "ROLES",
+    "AuditEntry",
     "CheckoutSession",
     "MenuCategory",
     "MenuItem",
@@ -26,5 +29,6 @@ __all__ = [
     "Tab",
     "TabLine",
     "TabMember",
+    "TabRating",
     "TokenCard",
 ]

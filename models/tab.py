@@ -45,6 +45,14 @@ QUEUE_LINE_STATUSES = (ORDERED, PREPARING, READY)
 
 MAX_QUANTITY = 99
 
+# What staff did to a line's price, and how they resolved a flagged line.
+ADJUST_NONE = "none"
+COMP = "comp"
+DISCOUNT = "discount"
+REMAKE = "remake"
+ADJUSTMENTS = (ADJUST_NONE, COMP, DISCOUNT)
+RESOLUTIONS = (REMAKE, COMP, DISCOUNT)
+
 # A deposit's life: none (the shop takes none) → pending (asked for, not yet taken)
 # → held (staff or the card provider took it) → applied (deducted from the bill),
 # refunded or kept (a no-show, with a reason) when the tab closes. A deposit never
@@ -239,6 +247,14 @@ class TabLine(db.Model):
         CheckConstraint(_in("status", LINE_STATUSES), name="status"),
         CheckConstraint(f"quantity >= 1 AND quantity <= {MAX_QUANTITY}", name="quantity"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        # A comp or discount takes money off the line, never more than the line.
+        CheckConstraint(
+            "discount >= 0 AND discount <= unit_price * quantity", name="discount_within_line"
+        ),
+        CheckConstraint(_in("adjustment", ADJUSTMENTS), name="adjustment"),
+        CheckConstraint(
+            f"resolution IS NULL OR {_in('resolution', RESOLUTIONS)}", name="resolution"
+        ),
         # A double-tapped "Add" carries the same key twice; only one line results.
         UniqueConstraint("tab_id", "request_key"),
         Index("ix_tab_lines_shop_id_status", "shop_id", "status"),
@@ -275,12 +291,40 @@ class TabLine(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
+    # Money staff took off the line (a comp is the whole line), with who and why.
+    discount: Mapped[int] = mapped_column(default=0)
+    adjustment: Mapped[str] = mapped_column(String(10), default=ADJUST_NONE)
+    adjustment_reason: Mapped[str] = mapped_column(String(200), default="")
+    adjusted_at: Mapped[datetime | None]
+    adjusted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    # "Something wasn't right": a phone on the tab flagged the line; staff resolve it
+    # by remaking, comping or discounting it.
+    flagged_at: Mapped[datetime | None]
+    flag_note: Mapped[str] = mapped_column(String(200), default="")
+    flag_phone_id: Mapped[str | None] = mapped_column(String(43))
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(10))
+    resolution_reason: Mapped[str] = mapped_column(String(200), default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
 
     tab: Mapped[Tab] = relationship(back_populates="lines")
 
     @property
-    def line_total(self) -> int:
+    def gross(self) -> int:
+        """The line at its snapshotted price, before any comp or discount."""
         return self.unit_price * self.quantity
+
+    @property
+    def line_total(self) -> int:
+        return self.gross - self.discount
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.flagged_at is not None and self.resolved_at is None
 
     @property
     def next_statuses(self) -> list[str]:

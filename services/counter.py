@@ -1,7 +1,7 @@
 """What the counter screen shows, read in a fixed number of queries however busy
 the shop is."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -18,6 +18,8 @@ class CounterView:
     open_tabs: list[Tab]
     # Tabs whose deposit staff have not taken yet: their orders wait off the queue.
     deposits_to_take: list[Tab]
+    # Lines a customer said weren't right, oldest first: remake, comp or discount them.
+    needs_attention: list[TabLine] = field(default_factory=list)
 
     @property
     def waiting_owed(self) -> int:
@@ -58,7 +60,12 @@ def counter_view(shop_id: int) -> CounterView:
     waiting = sorted(
         (t for t in live if t.status == SETTLING), key=lambda t: (t.pay_requested_at, t.id)
     )
+    flagged = sorted(
+        (line for tab in live for line in tab.lines if line.needs_attention),
+        key=lambda line: (line.flagged_at, line.id),
+    )
     return CounterView(
+        needs_attention=flagged,
         queue=list(queue),
         waiting_to_pay=waiting,
         open_tabs=[t for t in live if t.status != SETTLING],

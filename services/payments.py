@@ -44,7 +44,7 @@ from models.tab import (
     SETTLING,
 )
 from money import MAX_AMOUNT, format_money
-from services import Conflict, NotFound, Refused
+from services import Conflict, NotFound, Refused, audit
 from services import push as push_service
 from services.tabs import (
     MAX_NAME,
@@ -286,6 +286,19 @@ def record_payment(
     db.session.flush()
     db.session.refresh(tab, ["payments", "lines"])
     _settle_requests(tab, payer_phone_id if share != SHARE_ALL else None, now)
+    audit.record(
+        "payment",
+        shop_id=tab.shop_id,
+        staff=staff,
+        tab=tab,
+        amount=amount,
+        method=method,
+        provider=provider,
+        share=part.label,
+        tip=tip,
+        deposit_applied=part.deposit,
+        payment_id=payment.id,
+    )
     if tab.owed == 0:
         deposit = {DEPOSIT_HELD: DEPOSIT_APPLIED, DEPOSIT_PENDING: DEPOSIT_WAIVED}
         _close_tab(
@@ -417,6 +430,15 @@ def confirm_deposit(
         if not tab.is_live:
             raise Conflict(_closed_message(tab))
         raise Conflict("There is no deposit waiting on this tab.")
+    audit.record(
+        "deposit_confirmed",
+        shop_id=tab.shop_id,
+        staff=staff,
+        tab=tab,
+        amount=tab.deposit_amount,
+        method=method,
+        provider=provider,
+    )
     bump_shop(tab.shop_id)
     return tab
 

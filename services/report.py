@@ -32,7 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from extensions import db
-from models import Payment, Shop, StaffMember, Tab, TabLine
+from models import Payment, Shop, StaffMember, Tab, TabLine, TabRating
 from models.base import utcnow
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID, LIVE_TAB_STATUSES, PAID, SETTLING, TAB_LABELS, VOID, WALKED_OUT
@@ -146,8 +146,8 @@ class MethodTotal:
 class Adjustment:
     """Money taken off a bill, with who did it and why.
 
-    Voids are the only kind today; comps join as another list of these on
-    `DayReport`, read by their own query and shown by the same template macro.
+    Voids, comps and discounts: each kind is a list of these on `DayReport`, read
+    by its own query and shown by the same template macro.
     """
 
     kind: str
@@ -177,6 +177,12 @@ class DayReport:
     lines_ready: int = 0
     average_ready_seconds: float | None = None
     voids: list[Adjustment] = field(default_factory=list)
+    comps: list[Adjustment] = field(default_factory=list)
+    ratings: int = 0
+    average_rating: float | None = None
+    comments: list[TabRating] = field(default_factory=list)
+    # Lines customers said weren't right, flagged in the range, with what staff did.
+    flagged: list[TabLine] = field(default_factory=list)
     owing: list[Tab] = field(default_factory=list)
     walk_outs: list[Tab] = field(default_factory=list)
 
@@ -204,6 +210,10 @@ class DayReport:
     def voided(self) -> int:
         return sum(void.amount for void in self.voids)
 
+    @property
+    def comped(self) -> int:
+        return sum(comp.amount for comp in self.comps if comp.tab.currency == self.currency)
+
 
 def day_report(shop: Shop, period: Period) -> DayReport:
     report = DayReport(shop=shop, period=period, currency=shop.currency)
@@ -212,6 +222,9 @@ def day_report(shop: Shop, period: Period) -> DayReport:
     _add_time_to_ready(report)
     names = staff_names(shop.id)
     report.voids = _voids(shop.id, period, names)
+    report.comps = _comps(shop.id, period, names)
+    _add_ratings(report)
+    report.flagged = _flagged(shop.id, period)
     report.owing = live_tabs(shop.id)
     report.walk_outs = _walk_outs(shop.id, period)
     return report
@@ -317,6 +330,64 @@ def _voids(shop_id: int, period: Period, names: dict[int, str]) -> list[Adjustme
         )
         for line in lines
     ]
+
+
+def _comps(shop_id: int, period: Period, names: dict[int, str]) -> list[Adjustment]:
+    """Comps and discounts placed by when they were given; a line voided afterwards
+    left the bill altogether and counts among the voids instead."""
+    lines = db.session.execute(
+        select(TabLine)
+        .join(TabLine.tab)
+        .where(
+            TabLine.shop_id == shop_id,
+            TabLine.discount > 0,
+            TabLine.status != LINE_VOID,
+            period.contains(TabLine.adjusted_at),
+        )
+        .options(contains_eager(TabLine.tab).selectinload(Tab.card))
+        .order_by(TabLine.adjusted_at, TabLine.id)
+    ).scalars()
+    return [
+        Adjustment(
+            kind=line.adjustment,
+            at=line.adjusted_at,
+            tab=line.tab,
+            name=line.name,
+            quantity=line.quantity,
+            amount=line.discount,
+            reason=line.adjustment_reason,
+            by=names.get(line.adjusted_by_id, ""),
+        )
+        for line in lines
+    ]
+
+
+def _add_ratings(report: DayReport) -> None:
+    where = (TabRating.shop_id == report.shop.id, report.period.contains(TabRating.created_at))
+    count, average = db.session.execute(
+        select(func.count(TabRating.id), func.avg(TabRating.rating)).where(*where)
+    ).one()
+    report.ratings = count
+    report.average_rating = float(average) if average is not None else None
+    report.comments = list(
+        db.session.execute(
+            select(TabRating)
+            .where(*where, TabRating.comment != "")
+            .order_by(TabRating.created_at, TabRating.id)
+        ).scalars()
+    )
+
+
+def _flagged(shop_id: int, period: Period) -> list[TabLine]:
+    return list(
+        db.session.execute(
+            select(TabLine)
+            .join(TabLine.tab)
+            .where(TabLine.shop_id == shop_id, period.contains(TabLine.flagged_at))
+            .options(contains_eager(TabLine.tab).selectinload(Tab.card))
+            .order_by(TabLine.flagged_at, TabLine.id)
+        ).scalars()
+    )
 
 
 def live_tabs(shop_id: int) -> list[Tab]:
@@ -503,6 +574,12 @@ LINE_HEADER = [
     "void_reason",
     "voided_by",
     "added_by",
+    "discount",
+    "adjustment",
+    "adjustment_reason",
+    "adjusted_by",
+    "flag_note",
+    "resolution",
 ]
 
 
@@ -529,6 +606,12 @@ def _line_rows(tabs: list[Tab], names, when):
                     line.void_reason,
                     names.get(line.voided_by_id, ""),
                     names.get(line.added_by_id, ""),
+                    format_plain(line.discount, tab.currency),
+                    line.adjustment if line.discount else "",
+                    line.adjustment_reason,
+                    names.get(line.adjusted_by_id, ""),
+                    line.flag_note,
+                    line.resolution or "",
                 ]
             )
     return LINE_HEADER, rows

@@ -27,8 +27,10 @@ from models import (
 )
 from models.base import utcnow
 from models.tab import (
+    DEPOSIT_KEPT,
     DEPOSIT_NONE,
     DEPOSIT_PENDING,
+    DEPOSIT_REFUNDED,
     LINE_VOID,
     LIVE_TAB_STATUSES,
     MAX_QUANTITY,
@@ -42,7 +44,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, parse_id
+from services import Conflict, NotFound, Refused, audit, parse_id
 from services import push as push_service
 
 MAX_NAME = 40
@@ -381,6 +383,17 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
     if result.rowcount != 1:
         raise Conflict(f"{line.name} was just changed by someone else; look again.")
     db.session.refresh(line)
+    if new_status == LINE_VOID:
+        audit.record(
+            "void",
+            shop_id=tab.shop_id,
+            staff=staff,
+            tab=tab,
+            line=line,
+            amount=line.line_total,
+            reason=reason,
+            item=f"{line.quantity} × {line.name}",
+        )
     push_service.line_moved(tab, new_status)
     bump_shop(tab.shop_id)
     return line
@@ -464,6 +477,15 @@ def close_empty_tab(
     )
     if tab.total:
         raise Conflict("An order just arrived on this tab; look again.")
+    if tab.deposit_status in (DEPOSIT_REFUNDED, DEPOSIT_KEPT):
+        audit.record(
+            f"deposit_{tab.deposit_status}",
+            shop_id=tab.shop_id,
+            staff=staff,
+            tab=tab,
+            amount=tab.deposit_amount,
+            reason=tab.deposit_reason,
+        )
     push_service.tab_closed(tab)
     bump_shop(tab.shop_id)
     return tab

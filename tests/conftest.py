@@ -522,6 +522,12 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
     cleo = open_tab(phones["cleo"], cafe.table, "Cleo")
     order(phones["cleo"], cleo, cafe.flat_white)
     revoked = create_card(cafe.shop, "table", "Table 9", active=False)
+    # Satisfaction check: Ana rates her visit and flags her croissant, so the bill,
+    # the counter's "Needs attention" panel and the staff tab page show it.
+    bill_page = phones["ana"].get(f"/tab/{ana}/bill").get_data(as_text=True)
+    flagged_line = max(int(i) for i in re.findall(r'data-line-id="(\d+)"', bill_page))
+    phones["ana"].post_form(f"/tab/{ana}/rating", {"rating": "4", "comment": "Lovely"})
+    phones["ana"].post_form(f"/tab/{ana}/lines/{flagged_line}/flag", {"note": "A bit stale"})
 
     staff = login(cafe.staff)
     counter = staff.get("/staff").get_data(as_text=True)
@@ -563,6 +569,7 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
         Screen("admin-menu", "/admin/menu", "owner"),
         Screen("admin-staff", "/admin/staff", "owner"),
         Screen("admin-cards", "/admin/cards", "owner"),
+        Screen("admin-audit", "/admin/audit", "owner"),
     ]
     adapter = app.url_map.bind("localhost")
 

@@ -55,4 +55,4 @@ def page_with_error(template: str, problem: Refused, **context):
 
 
 # The page groups register their routes on `bp` when imported.
-from blueprints.admin import cards, day, menu, settings, staff  # noqa: E402,F401
+from blueprints.admin import audit, cards, day, menu, settings, staff  # noqa: E402,F401

@@ -46,6 +46,7 @@
   var live = window.Tabby.poller(root, function (data) {
     var queueBefore = ids("[data-line-id]", "data-line-id");
     var waitingBefore = ids(".waiting-row[data-tab-id]", "data-tab-id");
+    var attentionBefore = ids("[data-attention-id]", "data-attention-id");
     root.innerHTML = data.html;
     var fresh = 0;
     data.queue_ids.forEach(function (id) {
@@ -59,6 +60,13 @@
       if (!waitingBefore[id]) {
         fresh += 1;
         var row = root.querySelector('.waiting-row[data-tab-id="' + id + '"]');
+        if (row) row.classList.add("is-new");
+      }
+    });
+    (data.attention_ids || []).forEach(function (id) {
+      if (!attentionBefore[id]) {
+        fresh += 1;
+        var row = root.querySelector('[data-attention-id="' + id + '"]');
         if (row) row.classList.add("is-new");
       }
     });

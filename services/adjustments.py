@@ -1,0 +1,208 @@
+"""What staff do about a line that wasn't right: remake it (back to the queue, same
+price), comp it (its price off entirely) or discount it (an amount or a percent off),
+always with a reason, always in the audit trail.
+
+A comp or discount never rewrites the line's price snapshot: it is kept apart in
+`TabLine.discount`, so the bill, the report and the CSV can show both. Money that is
+already settled is never changed: a line covered by a payment, or any line once an
+equal split is fixed (the shares were computed from the total), is refused.
+"""
+
+from sqlalchemy import update
+
+from extensions import db
+from models import StaffMember, TabLine
+from models.base import utcnow
+from models.tab import (
+    COMP,
+    DEPOSIT_APPLIED,
+    DEPOSIT_HELD,
+    DEPOSIT_PENDING,
+    DEPOSIT_WAIVED,
+    DISCOUNT,
+    LINE_VOID,
+    ORDERED,
+    PAID,
+    REMAKE,
+)
+from money import AmountError, format_money, parse_amount
+from services import Conflict, Refused, audit
+from services import push as push_service
+from services.tabs import MAX_REASON, _clean_text, _close_tab, _touch_tab, bump_shop
+
+PERCENT = "percent"
+AMOUNT = "amount"
+
+
+def percent_off(gross: int, percent: int) -> int:
+    """`percent` of a line, in minor units, rounded half up (integers only)."""
+    if gross < 0 or not 0 <= percent <= 100:
+        raise ValueError("gross must be >= 0 and percent 0-100")
+    return (gross * percent + 50) // 100
+
+
+def parse_discount(kind: str | None, value: str | None, gross: int, currency: str) -> int:
+    """The amount off a line of `gross` minor units: a percent (whole, 1-100) or an
+    amount in the tab's currency; never nothing, never more than the line."""
+    kind = (kind or "").strip().lower()
+    text = (value or "").strip()
+    if kind == PERCENT:
+        digits = text.rstrip("%").strip()
+        if not digits.isdigit() or not 1 <= int(digits) <= 100:
+            raise Refused("A discount in percent is a whole number from 1 to 100.")
+        off = percent_off(gross, int(digits))
+    elif kind == AMOUNT:
+        try:
+            off = parse_amount(text, currency)
+        except AmountError as problem:
+            raise Refused(f"The discount: {problem}") from None
+    else:
+        raise Refused("Say whether the discount is an amount or a percent.")
+    if off <= 0:
+        raise Refused("That discount takes nothing off; enter more, or comp the line.")
+    if off > gross:
+        raise Refused(
+            f"A discount can be at most the line itself ({format_money(gross, currency)})."
+        )
+    return off
+
+
+def _reason(reason: str | None, what: str) -> str:
+    reason = _clean_text(reason, MAX_REASON, "The reason")
+    if not reason:
+        raise Refused(f"Say why the line is {what}.")
+    return reason
+
+
+def _check_line(line: TabLine, what: str) -> None:
+    tab = line.tab
+    _touch_tab(tab)
+    db.session.refresh(line)
+    if line.status == LINE_VOID:
+        raise Conflict(f"{line.name} was removed from the bill; there is nothing to {what}.")
+    if line.payment_id is not None:
+        raise Conflict(f"{line.name} is already paid; it cannot be {what}ed now.")
+    if tab.split_ways:
+        raise Conflict(
+            f"The bill is being split equally and part is paid; {line.name} cannot be "
+            f"{what}ed now (the shares are fixed)."
+        )
+
+
+def _resolve_values(line: TabLine, resolution: str, staff: StaffMember, reason: str, now) -> dict:
+    if not line.needs_attention:
+        return {}
+    return {
+        "resolved_at": now,
+        "resolution": resolution,
+        "resolution_reason": reason,
+        "resolved_by_id": staff.id,
+    }
+
+
+def _set_discount(
+    line: TabLine, off: int, kind: str, staff: StaffMember, reason: str, **detail
+) -> TabLine:
+    now = utcnow()
+    before = line.discount
+    values = {
+        "discount": off,
+        "adjustment": kind,
+        "adjustment_reason": reason,
+        "adjusted_at": now,
+        "adjusted_by_id": staff.id,
+        **_resolve_values(line, kind, staff, reason, now),
+    }
+    # Conditional on the line still unpaid: a payment committed meanwhile wins.
+    result = db.session.execute(
+        update(TabLine)
+        .where(TabLine.id == line.id, TabLine.payment_id.is_(None), TabLine.status != LINE_VOID)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"{line.name} was just paid or removed; look again.")
+    db.session.refresh(line)
+    audit.record(
+        kind,
+        shop_id=line.shop_id,
+        staff=staff,
+        tab=line.tab,
+        line=line,
+        amount=off,
+        reason=reason,
+        item=f"{line.quantity} × {line.name}",
+        line_price=line.gross,
+        discount_before=before,
+        **detail,
+    )
+    _close_if_covered(line.tab, now)
+    bump_shop(line.shop_id)
+    return line
+
+
+def _close_if_covered(tab, now) -> None:
+    """Part of the tab was paid and the comp took off the rest: it is paid, as it would
+    be had the last payment covered it (nothing is left for anyone to pay)."""
+    db.session.refresh(tab, ["lines", "payments"])
+    if tab.payments and tab.owed == 0:
+        deposit = {DEPOSIT_HELD: DEPOSIT_APPLIED, DEPOSIT_PENDING: DEPOSIT_WAIVED}
+        _close_tab(
+            tab,
+            PAID,
+            closed_at=now,
+            deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
+        )
+        push_service.payment_recorded(tab)
+
+
+def comp_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLine:
+    """The line is on the house: its whole price comes off the bill."""
+    reason = _reason(reason, "comped")
+    _check_line(line, "comp")
+    return _set_discount(line, line.gross, COMP, staff, reason)
+
+
+def discount_line(
+    line: TabLine, staff: StaffMember, kind: str | None, value: str | None, reason: str | None
+) -> TabLine:
+    reason = _reason(reason, "discounted")
+    _check_line(line, "discount")
+    off = parse_discount(kind, value, line.gross, line.tab.currency)
+    return _set_discount(line, off, DISCOUNT, staff, reason, given_as=f"{value} ({kind})")
+
+
+def remake_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLine:
+    """Make it again: the line goes back to the queue at the same price."""
+    reason = _reason(reason, "remade")
+    tab = line.tab
+    _touch_tab(tab)
+    db.session.refresh(line)
+    if line.status == LINE_VOID:
+        raise Conflict(f"{line.name} was removed from the bill; there is nothing to remake.")
+    now = utcnow()
+    db.session.execute(
+        update(TabLine)
+        .where(TabLine.id == line.id)
+        .values(
+            status=ORDERED,
+            preparing_at=None,
+            ready_at=None,
+            served_at=None,
+            **_resolve_values(line, REMAKE, staff, reason, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(line)
+    audit.record(
+        REMAKE,
+        shop_id=line.shop_id,
+        staff=staff,
+        tab=tab,
+        line=line,
+        amount=0,
+        reason=reason,
+        item=f"{line.quantity} × {line.name}",
+    )
+    bump_shop(line.shop_id)
+    return line
