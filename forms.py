@@ -97,6 +97,11 @@ class CloseTabForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional()])
 
 
+class WalkOutForm(FlaskForm):
+    # Required, but checked by services.tabs.mark_walked_out so the message is one.
+    reason = StringField("What happened", validators=[Optional()])
+
+
 class JoinForm(FlaskForm):
     name = StringField("Your first name (optional)", validators=[Optional()])
 

@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from itsdangerous import BadSignature, Signer
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -40,7 +41,7 @@ from forms import (
     RatingForm,
     first_error,
 )
-from models import PayRequest, Tab, TokenCard
+from models import PayRequest, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
@@ -58,16 +59,56 @@ PHONE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 _PHONE_ID = re.compile(r"^[A-Za-z0-9_-]{22,43}$")
 
 
+def _signer() -> Signer:
+    return Signer(current_app.secret_key, salt="tabby-phone")
+
+
+def sign_phone_id(value: str) -> str:
+    return _signer().sign(value).decode()
+
+
 def phone_id() -> str | None:
+    """The phone's id, from a cookie signed with the app's secret: a made-up or altered
+    cookie is no phone at all (it gets a new id when it opens a tab)."""
+    if "phone_id" not in g:
+        g.phone_id = _read_phone_cookie()
+    return g.phone_id
+
+
+def _read_phone_cookie() -> str | None:
     value = request.cookies.get(PHONE_COOKIE, "")
-    return value if _PHONE_ID.match(value) else None
+    if not value:
+        return None
+    try:
+        found = _signer().unsign(value).decode()
+    except BadSignature:
+        found = _unsigned_phone_id(value)
+        if found:
+            g.new_phone_id = found  # re-issued, signed this time
+    return found if found and _PHONE_ID.match(found) else None
+
+
+def _unsigned_phone_id(value: str) -> str | None:
+    """Cookies from before they were signed: kept once, for a phone that already has
+    tabs, so its history survives. An unknown id is not adopted."""
+    if not _PHONE_ID.match(value):
+        return None
+    known = (
+        db.session.execute(
+            select(Tab.id).where(Tab.phone_id == value).limit(1)
+        ).scalar_one_or_none()
+        or db.session.execute(
+            select(TabMember.id).where(TabMember.phone_id == value).limit(1)
+        ).scalar_one_or_none()
+    )
+    return value if known else None
 
 
 def ensure_phone_id() -> str:
     existing = phone_id()
     if existing:
         return existing
-    g.new_phone_id = new_code()
+    g.new_phone_id = g.phone_id = new_code()
     return g.new_phone_id
 
 
@@ -77,7 +118,7 @@ def remember_phone(response):
     if new:
         response.set_cookie(
             PHONE_COOKIE,
-            new,
+            sign_phone_id(new),
             max_age=PHONE_COOKIE_AGE,
             httponly=True,
             samesite="Lax",
@@ -488,9 +529,52 @@ def keep_ordering(public_id: str):
 @bp.get("/tab/<token:public_id>/receipt")
 def receipt(public_id: str):
     tab = my_tab(public_id)
-    if tab.status != PAID:
+    mine = phone_id()
+    # On a shared tab each phone keeps the receipt for what it paid; the whole tab's
+    # lines are shown to all of them. A whole-tab payment at the counter is the owner's.
+    payments = [
+        p
+        for p in tab.payments
+        if p.payer_phone_id == mine or (p.payer_phone_id is None and tab.phone_id == mine)
+    ]
+    if tab.status != PAID and not payments:
         return redirect(url_for(".tab", public_id=public_id))
-    return render_template("customer/receipt.html", tab=tab, shop=tab.shop)
+    others = sum(p.covers for p in tab.payments if p not in payments)
+    return render_template(
+        "customer/receipt.html",
+        tab=tab,
+        shop=tab.shop,
+        payments=payments,
+        paid_by_others=others,
+        paid_at=max((p.created_at for p in payments), default=tab.closed_at),
+        phone=mine,
+    )
+
+
+# -- the phone's history -------------------------------------------------------------
+
+HISTORY_LIMIT = 100
+
+
+@bp.get("/me")
+def history():
+    """Every tab this phone opened or joined, at any café: no account, just the phone."""
+    mine = phone_id()
+    tabs = []
+    if mine:
+        joined = select(TabMember.tab_id).where(TabMember.phone_id == mine)
+        tabs = list(
+            db.session.execute(
+                select(Tab)
+                .where((Tab.phone_id == mine) | Tab.id.in_(joined))
+                .options(
+                    selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.shop)
+                )
+                .order_by(Tab.opened_at.desc(), Tab.id.desc())
+                .limit(HISTORY_LIMIT)
+            ).scalars()
+        )
+    return render_template("customer/history.html", tabs=tabs, phone=mine)
 
 
 # -- sharing the tab -----------------------------------------------------------------

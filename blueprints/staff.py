@@ -37,9 +37,11 @@ from forms import (
     PaymentForm,
     StaffOpenTabForm,
     VoidLineForm,
+    WalkOutForm,
     first_error,
 )
 from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
+from models.base import utcnow
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
@@ -198,10 +200,17 @@ def counter():
 @login_required
 def counter_live():
     """Polled by the counter screen; 304 while nothing in the shop has changed."""
-    version = db.session.execute(
-        select(Shop.live_version).where(Shop.id == current_user.shop_id)
-    ).scalar_one()
-    etag = f"counter-{current_user.shop_id}-{version}-{current_user.id}"
+    version, timezone, closing_time = db.session.execute(
+        select(Shop.live_version, Shop.timezone, Shop.closing_time).where(
+            Shop.id == current_user.shop_id
+        )
+    ).one()
+    # Closing time passing changes the page ("open past closing") with no change in
+    # the shop, so whether it has passed today is part of the tag.
+    clock = Shop(timezone=timezone, closing_time=closing_time)
+    closing = clock.closing_at(clock.local_today())
+    closed = int(closing is not None and utcnow() >= closing)
+    etag = f"counter-{current_user.shop_id}-{version}-{current_user.id}-{closed}"
     if request.if_none_match.contains_weak(etag):
         return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
     shop = current_user.shop
@@ -321,11 +330,28 @@ def tab_ready(tab_id: int):
 @bp.post("/tabs/<id:tab_id>/remind")
 @login_required
 def remind(tab_id: int):
-    """Nudge the customer's phone to come and pay."""
+    """Nudge the customer to come and pay: a banner on their tab page, and a push
+    notification to phones that take them."""
     tab = shop_tab(tab_id)
     with unit_of_work():
-        push_service.remind_to_pay(tab)
-    return done(f"Reminder sent to {tab.display_name}'s phone.", url_for(".tab", tab_id=tab_id))
+        pushed = push_service.remind_to_pay(tab)
+    message = (
+        f"Reminder sent to {tab.display_name}'s phone."
+        if pushed
+        else f"Reminder shown on {tab.display_name}'s tab page (notifications are off)."
+    )
+    return done(message, url_for(".tab", tab_id=tab_id))
+
+
+@bp.post("/tabs/<id:tab_id>/walked-out")
+@login_required
+def walked_out(tab_id: int):
+    """The customer left without paying: the tab closes with a reason, unpaid."""
+    tab = shop_tab(tab_id)
+    form = validated(WalkOutForm())
+    with unit_of_work():
+        tab_service.mark_walked_out(tab, current_user, form.reason.data)
+    return done(f"Marked walked out: {tab.display_name}.", url_for(".counter"))
 
 
 def pay_requests(tab: Tab) -> list[dict]:

@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.tab import Tab
 
 PAYMENT_METHODS = ("cash", "card")
@@ -33,6 +33,7 @@ class Payment(db.Model):
         # The takings of a day are a range of one shop's payments; a shop's years of
         # history stay out of the way of today's.
         Index("ix_payments_shop_id_created_at", "shop_id", "created_at"),
+        UniqueConstraint("shop_id", "receipt_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,8 +54,18 @@ class Payment(db.Model):
     # The part of the tab's deposit this payment used up, on top of `amount`.
     deposit_applied: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Per shop, one after another, given when the payment is recorded.
+    receipt_number: Mapped[int | None]
 
     tab: Mapped[Tab] = relationship(back_populates="payments")
+
+    @property
+    def receipt_label(self) -> str:
+        """What the customer reads: R-<year paid, shop's time>-<number>."""
+        if self.receipt_number is None:
+            return ""
+        year = self.tab.shop.local_today(as_utc(self.created_at)).year
+        return f"R-{year}-{self.receipt_number:06d}"
 
     @property
     def received(self) -> int:

@@ -30,6 +30,9 @@ class Shop(db.Model):
     # from one indexed read instead of rebuilding the page.
     live_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
+    # payment's transaction, so the row lock hands concurrent payments distinct numbers.
+    last_receipt_number: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import new_code, utcnow
+from models.base import as_utc, new_code, utcnow
 from models.card import TokenCard
 from models.shop import Shop
 
@@ -147,6 +147,9 @@ class Tab(db.Model):
     # "Join my tab": one live invitation at a time; a bearer secret with an expiry.
     invite_token: Mapped[str | None] = mapped_column(String(43), unique=True)
     invite_expires_at: Mapped[datetime | None]
+    # The last "please come and pay" from staff: shown on the phone's tab page as a
+    # banner, whether or not the phone takes push notifications.
+    remind_requested_at: Mapped[datetime | None]
 
     shop: Mapped[Shop] = relationship()
     card: Mapped[TokenCard | None] = relationship(foreign_keys=[card_id])
@@ -232,6 +235,13 @@ class Tab(db.Model):
     def where(self) -> str:
         """Where to find the customer: the card's label, or the counter for walk-ins."""
         return self.card.label if self.card is not None else "Counter"
+
+    def past_closing(self, now: datetime | None = None) -> bool:
+        """Still live after the shop closed on the day the tab opened (shop's time)."""
+        if not self.is_live:
+            return False
+        closing = self.shop.closing_at(self.shop.local_today(as_utc(self.opened_at)))
+        return closing is not None and as_utc(now or utcnow()) >= closing
 
     @property
     def reference(self) -> str:

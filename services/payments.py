@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Payment, PayRequest, StaffMember, Tab, TabLine, TabMember
+from models import Payment, PayRequest, Shop, StaffMember, Tab, TabLine, TabMember
 from models.base import new_code, utcnow
 from models.payment import COUNTER, PAYMENT_METHODS, SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import (
@@ -254,6 +254,7 @@ def record_payment(
     check_tip(tip, part.gross, tab.currency, shop.locale)
     now = utcnow()
     payment = Payment(
+        receipt_number=next_receipt_number(tab.shop_id),
         shop_id=tab.shop_id,
         tab_id=tab.id,
         method=method,
@@ -310,6 +311,19 @@ def record_payment(
         push_service.payment_recorded(tab)
     bump_shop(tab.shop_id)
     return payment
+
+
+def next_receipt_number(shop_id: int) -> int:
+    """The shop's next receipt number. The UPDATE takes the shop's row until the
+    payment commits, so two payments never get the same number (and a rolled-back
+    payment gives its number back)."""
+    return db.session.execute(
+        update(Shop)
+        .where(Shop.id == shop_id)
+        .values(last_receipt_number=Shop.last_receipt_number + 1)
+        .returning(Shop.last_receipt_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
 
 
 def _settle_requests(tab: Tab, phone_id: str | None, now) -> None:

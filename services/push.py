@@ -14,12 +14,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import PushMessage, PushSubscription, Tab, TabLine
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.push import (
     FAILED,
     MAX_ENDPOINT,
@@ -275,21 +275,27 @@ def payment_recorded(tab: Tab) -> list[PushMessage]:
 
 
 def remind_to_pay(tab: Tab) -> list[PushMessage]:
-    """Staff nudge an open tab's phone to come and pay."""
+    """Staff nudge an open tab's phones to come and pay: a banner on the tab page
+    (its poll picks it up) and, for phones that take notifications, a push."""
     if not tab.is_live:
         raise Conflict("This tab is closed; there is nothing to remind.")
     if not tab.due:
         raise Refused("This tab owes nothing; there is nothing to remind.")
-    if not subscriptions(tab):
-        raise Conflict("This customer hasn't turned on notifications, so we can't remind them.")
-    last = db.session.execute(
-        select(PushMessage.created_at)
-        .where(PushMessage.tab_id == tab.id, PushMessage.kind == REMINDER_MESSAGE)
-        .order_by(PushMessage.created_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if last is not None and utcnow() - last < REMINDER_GAP:
+    now = utcnow()
+    last = tab.remind_requested_at
+    if last is not None and now - as_utc(last) < REMINDER_GAP:
         raise Conflict("A reminder went to this phone a moment ago; give them a few minutes.")
+    result = db.session.execute(
+        update(Tab)
+        .where(Tab.id == tab.id, Tab.status.in_(LIVE_TAB_STATUSES))
+        .values(remind_requested_at=now, version=Tab.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("This tab is closed; there is nothing to remind.")
+    db.session.refresh(tab)
+    if not subscriptions(tab):
+        return []
     owed = format_money(tab.due, tab.currency, tab.shop.locale)
     body = f"Your tab is still open: {owed}. Tap to see your bill."
     return _enqueue(

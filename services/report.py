@@ -32,8 +32,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from extensions import db
-from models import Payment, Shop, StaffMember, Tab, TabLine, TabRating
-from models.base import utcnow
+from models import Payment, Shop, StaffMember, Tab, TabLine, TabMember, TabRating
+from models.base import as_utc, utcnow
 from models.payment import PAYMENT_METHODS
 from models.tab import LINE_VOID, LIVE_TAB_STATUSES, PAID, SETTLING, TAB_LABELS, VOID, WALKED_OUT
 from money import format_plain
@@ -185,6 +185,10 @@ class DayReport:
     flagged: list[TabLine] = field(default_factory=list)
     owing: list[Tab] = field(default_factory=list)
     walk_outs: list[Tab] = field(default_factory=list)
+    # Phones with a tab in the range (opened or joined), split by whether they had
+    # one at this shop before the range began.
+    returning_phones: int = 0
+    new_phones: int = 0
 
     @property
     def received(self) -> int:
@@ -227,7 +231,32 @@ def day_report(shop: Shop, period: Period) -> DayReport:
     report.flagged = _flagged(shop.id, period)
     report.owing = live_tabs(shop.id)
     report.walk_outs = _walk_outs(shop.id, period)
+    _add_returning_phones(report)
     return report
+
+
+def _add_returning_phones(report: DayReport) -> None:
+    """A phone counts when it opened or joined a tab in the range; it is returning
+    when its first tab at this shop came before the range, in the shop's days."""
+    shop_id, period = report.shop.id, report.period
+    visits = (
+        select(Tab.phone_id.label("phone"), Tab.opened_at.label("at"))
+        .where(Tab.shop_id == shop_id, Tab.phone_id.is_not(None))
+        .union_all(
+            select(TabMember.phone_id, TabMember.joined_at).where(TabMember.shop_id == shop_id)
+        )
+        .subquery()
+    )
+    in_range = select(visits.c.phone).where(period.contains(visits.c.at))
+    firsts = db.session.execute(
+        select(visits.c.phone, func.min(visits.c.at))
+        .where(visits.c.phone.in_(in_range))
+        .group_by(visits.c.phone)
+    ).all()
+    starts = period.starts
+    returning = sum(1 for _, first in firsts if as_utc(first) < starts)
+    report.returning_phones = returning
+    report.new_phones = len(firsts) - returning
 
 
 def _add_payments(report: DayReport) -> None:

@@ -27,10 +27,12 @@ from models import (
 )
 from models.base import utcnow
 from models.tab import (
+    DEPOSIT_HELD,
     DEPOSIT_KEPT,
     DEPOSIT_NONE,
     DEPOSIT_PENDING,
     DEPOSIT_REFUNDED,
+    DEPOSIT_WAIVED,
     LINE_VOID,
     LIVE_TAB_STATUSES,
     MAX_QUANTITY,
@@ -41,6 +43,7 @@ from models.tab import (
     SERVED,
     SETTLING,
     VOID,
+    WALKED_OUT,
     can_move_line,
     can_move_tab,
 )
@@ -486,6 +489,32 @@ def close_empty_tab(
             amount=tab.deposit_amount,
             reason=tab.deposit_reason,
         )
+    push_service.tab_closed(tab)
+    bump_shop(tab.shop_id)
+    return tab
+
+
+def mark_walked_out(tab: Tab, staff: StaffMember, reason: str) -> Tab:
+    """The customer left without paying. The tab closes with what it owed (the owner's
+    report lists it) and a deposit taken is kept against the loss."""
+    reason = _clean_text(reason, MAX_REASON, "The reason")
+    if not reason:
+        raise Refused("Say why the tab is marked walked out (for example “left without paying”).")
+    if not can_move_tab(tab.status, WALKED_OUT):
+        raise Conflict(_closed_message(tab))
+    deposit = {DEPOSIT_HELD: DEPOSIT_KEPT, DEPOSIT_PENDING: DEPOSIT_WAIVED}
+    _close_tab(
+        tab,
+        WALKED_OUT,
+        close_reason=reason,
+        deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
+        deposit_reason=f"Walked out ({staff.display_name}): {reason}"
+        if tab.deposit_status == DEPOSIT_HELD
+        else tab.deposit_reason,
+    )
+    db.session.execute(
+        delete(PayRequest).where(PayRequest.tab_id == tab.id, PayRequest.paid_at.is_(None))
+    )
     push_service.tab_closed(tab)
     bump_shop(tab.shop_id)
     return tab

@@ -501,7 +501,7 @@ class Screen:
     name: str
     path: str
     # "ana" (an open tab), "ben" (asked to pay), "cleo" (paid), "dan" (an empty tab),
-    # "stranger" (no tab), "staff" or "owner"
+    # "eve" (reminded to pay), "stranger" (no tab), "staff" or "owner"
     who: str
     status: int = 200
 
@@ -512,7 +512,7 @@ class Screen:
 
 @pytest.fixture
 def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
-    phones = {who: new_client() for who in ("ana", "ben", "cleo", "dan", "stranger")}
+    phones = {who: new_client() for who in ("ana", "ben", "cleo", "dan", "eve", "stranger")}
     ana = open_tab(phones["ana"], cafe.table, "Ana")
     order(phones["ana"], ana, cafe.flat_white, 2, "oat milk")
     order(phones["ana"], ana, cafe.croissant)
@@ -528,6 +528,9 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
     flagged_line = max(int(i) for i in re.findall(r'data-line-id="(\d+)"', bill_page))
     phones["ana"].post_form(f"/tab/{ana}/rating", {"rating": "4", "comment": "Lovely"})
     phones["ana"].post_form(f"/tab/{ana}/lines/{flagged_line}/flag", {"note": "A bit stale"})
+    # Receipts and unpaid tabs: Eve's tab gets a reminder to pay (the in-page banner).
+    eve = open_tab(phones["eve"], cafe.table, "Eve")
+    order(phones["eve"], eve, cafe.croissant)
 
     staff = login(cafe.staff)
     counter = staff.get("/staff").get_data(as_text=True)
@@ -539,6 +542,7 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
     staff.post_form(
         f"/staff/tabs/{tab_ids['Cleo']}/payment", {"method": "card", "amount": "3.80", "tip": ""}
     )
+    staff.post_form(f"/staff/tabs/{tab_ids['Eve']}/remind")
 
     listed = [
         Screen("start", "/", "stranger"),
@@ -555,6 +559,9 @@ def screens(cafe, create_card, new_client, login, app) -> SimpleNamespace:
         Screen("bill", f"/tab/{ana}/bill", "ana"),
         Screen("bill-paying", f"/tab/{ben}/bill", "ben"),
         Screen("receipt", f"/tab/{cleo}/receipt", "cleo"),
+        Screen("tab-reminded", f"/tab/{eve}", "eve"),
+        Screen("history", "/me", "cleo"),
+        Screen("history-empty", "/me", "stranger"),
         Screen("not-your-tab", f"/tab/{ana}", "ben", 403),
         Screen("not-found", "/no/such/page", "stranger", 404),
         Screen("staff-login", "/staff/login", "stranger"),
@@ -675,3 +682,14 @@ def subscribe_push(phone: TabbyClient, public_id: str, subscription: dict, **kwa
     """What static/js/push.js posts after pushManager.subscribe()."""
     headers = {"X-CSRFToken": phone.csrf_token(), "Accept": "application/json"}
     return phone.post(f"/tab/{public_id}/push", json=subscription, headers=headers, **kwargs)
+
+
+# -- receipts, history and unpaid tabs ----------------------------------------------
+# The phone cookie is signed ("<phone id>.<signature>"); tests that compare it with
+# what the database holds read the id part.
+
+
+def phone_id_of(phone: TabbyClient) -> str:
+    cookie = phone.get_cookie("tabby_phone")
+    assert cookie is not None, "this phone has no cookie yet"
+    return cookie.value.rsplit(".", 1)[0]

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab
-from tests.conftest import load_tab, open_tab, order
+from tests.conftest import load_tab, open_tab, order, phone_id_of
 
 PHONE_COOKIE = "tabby_phone"
 
@@ -130,7 +130,7 @@ def test_opening_a_tab_remembers_the_phone_in_a_long_lived_httponly_lax_cookie(c
     max_age = next(int(a.split("=", 1)[1]) for a in attributes if a.startswith("max-age="))
     assert max_age >= 365 * 24 * 3600
 
-    value = phone.get_cookie(PHONE_COOKIE).value
+    value = phone_id_of(phone)
     public_id = response.location.rsplit("/tab/", 1)[1]
     assert load_tab(in_app, public_id).phone_id == value
 
@@ -231,5 +231,5 @@ def test_a_personal_card_in_use_shows_another_phone_a_409_that_reveals_nothing(
 
     assert tab_count(in_app) == 1
     tab = load_tab(in_app, public_id)
-    assert tab.phone_id == phone_a.get_cookie(PHONE_COOKIE).value
+    assert tab.phone_id == phone_id_of(phone_a)
     assert tab.customer_name == "Zebedee"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.conftest import load_tab, open_tab, order, phone_id_of, tab_snapshot
 
 PHONE_COOKIE = "tabby_phone"
 PAGES = ["", "/live", "/menu", "/bill", "/receipt"]
@@ -145,7 +145,7 @@ def test_a_garbled_cookie_is_replaced_when_the_phone_opens_a_tab(cafe, new_clien
 
     public_id = open_tab(phone, cafe.table)
 
-    new_value = phone.get_cookie(PHONE_COOKIE).value
+    new_value = phone_id_of(phone)
     assert re.fullmatch(r"[A-Za-z0-9_-]{22,43}", new_value)
     assert load_tab(in_app, public_id).phone_id == new_value
     assert phone.get(f"/tab/{public_id}").status_code == 200

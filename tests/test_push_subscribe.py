@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushSubscription
-from tests.conftest import open_tab, subscribe_push
+from tests.conftest import open_tab, phone_id_of, subscribe_push
 
 
 def stored(in_app):
@@ -28,7 +28,7 @@ def test_subscribing_binds_the_subscription_to_tab_and_phone(cafe, phone, push_s
     [(tab_id, phone_id, endpoint, p256dh, auth)] = stored(in_app)
     assert endpoint == sub["endpoint"]
     assert (p256dh, auth) == (sub["keys"]["p256dh"], sub["keys"]["auth"])
-    assert phone_id == phone.get_cookie("tabby_phone").value
+    assert phone_id == phone_id_of(phone)
 
 
 def test_resubscribing_replaces_and_never_duplicates(cafe, phone, push_service, in_app):

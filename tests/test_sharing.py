@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from extensions import db
 from models import Tab, TabLine
 from models.base import utcnow
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.conftest import load_tab, open_tab, order, phone_id_of, tab_snapshot
 from tests.pay_helpers import invite, join, members, tab_id_of
 
 
@@ -57,8 +57,8 @@ def test_a_friend_joins_and_orders_onto_the_same_tab(cafe, shared, in_app):
             select(TabLine.name, TabLine.phone_id).where(TabLine.tab_id == tab_id)
         ).all()
     )
-    ben_phone = ben.get_cookie("tabby_phone").value
-    ana_phone = ana.get_cookie("tabby_phone").value
+    ben_phone = phone_id_of(ben)
+    ana_phone = phone_id_of(ana)
     assert sorted(lines) == sorted([("Butter croissant", ben_phone), ("Flat white", ana_phone)])
     # Both phones see the one tab and its running total.
     assert "€6.60" in ben.get(f"/tab/{public_id}").get_data(as_text=True)

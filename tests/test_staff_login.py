@@ -203,6 +203,7 @@ STAFF_ROUTES = [
     ("POST", "/staff/tabs/<id:tab_id>/close"),
     ("POST", "/staff/tabs/<id:tab_id>/ready"),
     ("POST", "/staff/tabs/<id:tab_id>/remind"),
+    ("POST", "/staff/tabs/<id:tab_id>/walked-out"),
     ("POST", "/staff/tabs/<id:tab_id>/deposit"),
     ("POST", "/staff/tabs/new"),
 ]

@@ -1,7 +1,7 @@
 """satisfaction check (ratings, flagged lines, comps and discounts) and the audit trail
 
 Revision ID: ade1484aba62
-Revises: 3549b6399cf9
+Revises: d4f13c3e3435
 Create Date: 2026-11-26 10:43:42.319950
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ade1484aba62'
-down_revision = '3549b6399cf9'
+down_revision = 'd4f13c3e3435'
 branch_labels = None
 depends_on = None
 
