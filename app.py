@@ -321,7 +321,10 @@ LANGUAGE_COOKIE = "lang"
 
 def chosen_language() -> str:
     """The customer's explicit choice (the switch on the page, kept in a cookie), else
-    the best match for the browser's Accept-Language, else English."""
+    the best match for the browser's Accept-Language, else English (also outside a
+    request: the push dispatcher, CLI commands)."""
+    if not has_request_context():
+        return "en"
     for asked in (request.args.get(LANGUAGE_COOKIE), request.cookies.get(LANGUAGE_COOKIE)):
         if asked in LANGUAGES:
             return asked

@@ -464,9 +464,9 @@ def rate(public_id: str):
     with unit_of_work():
         rating = feedback_service.rate(tab, phone_id(), form.rating.data, form.comment.data)
     message = (
-        "Thanks for telling us."
+        gettext("Thanks for telling us.")
         if rating.comment
-        else f"Thanks! You rated us {rating.rating} of 5."
+        else gettext("Thanks! You rated us %(rating)d of 5.", rating=rating.rating)
     )
     if wants_json():
         return jsonify(ok=True, message=message, rating=rating.rating)
@@ -484,7 +484,7 @@ def flag_line(public_id: str, line_id: int):
     line = feedback_service.tab_line(tab, line_id)
     with unit_of_work():
         feedback_service.flag_line(tab, line, phone_id(), form.note.data)
-    message = f"Thanks — staff will look at your {line.name} right away."
+    message = gettext("Thanks — staff will look at your %(item)s right away.", item=line.name)
     if wants_json():
         return jsonify(ok=True, message=message)
     flash(message, "success")

@@ -191,9 +191,19 @@ def counter():
         shop=shop,
         view=counter_view(shop.id),
         form=EmptyForm(),
-        version=shop.live_version,
+        etag=counter_etag(shop.live_version, shop.timezone, shop.closing_time),
         undelivered=push_service.failed_messages(shop.id),
     )
+
+
+def counter_etag(version: int, timezone: str, closing_time) -> str:
+    """The counter's version tag: the shop's live version, who is looking, and whether
+    today's closing time has passed (that flips "open past closing" on with no change
+    in the shop)."""
+    clock = Shop(timezone=timezone, closing_time=closing_time)  # not added to the session
+    closing = clock.closing_at(clock.local_today())
+    closed = int(closing is not None and utcnow() >= closing)
+    return f"counter-{current_user.shop_id}-{version}-{current_user.id}-{closed}"
 
 
 @bp.get("/live")
@@ -205,12 +215,7 @@ def counter_live():
             Shop.id == current_user.shop_id
         )
     ).one()
-    # Closing time passing changes the page ("open past closing") with no change in
-    # the shop, so whether it has passed today is part of the tag.
-    clock = Shop(timezone=timezone, closing_time=closing_time)
-    closing = clock.closing_at(clock.local_today())
-    closed = int(closing is not None and utcnow() >= closing)
-    etag = f"counter-{current_user.shop_id}-{version}-{current_user.id}-{closed}"
+    etag = counter_etag(version, timezone, closing_time)
     if request.if_none_match.contains_weak(etag):
         return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
     shop = current_user.shop

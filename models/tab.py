@@ -330,7 +330,8 @@ class TabLine(db.Model):
 
     @property
     def line_total(self) -> int:
-        return self.gross - self.discount
+        # `or 0`: a line not yet flushed has no column default applied.
+        return self.gross - (self.discount or 0)
 
     @property
     def needs_attention(self) -> bool:

@@ -1,6 +1,7 @@
 """The satisfaction check on the bill: a rating of the visit, and "something wasn't
 right" on a line, which the counter sees at once and resolves (services.adjustments)."""
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -13,13 +14,14 @@ from services import NotFound, Refused, parse_id
 from services.tabs import _clean_text, _touch_tab, bump_shop
 
 MAX_FLAG_NOTE = 200
-BAD_RATING = f"Choose a rating from {MIN_RATING} to {MAX_RATING}."
 
 
 def parse_rating(raw) -> int:
     text = str(raw if raw is not None else "").strip()
     if not text.isdigit() or not MIN_RATING <= int(text) <= MAX_RATING:
-        raise Refused(BAD_RATING)
+        raise Refused(
+            gettext("Choose a rating from %(low)d to %(high)d.", low=MIN_RATING, high=MAX_RATING)
+        )
     return int(text)
 
 
@@ -28,7 +30,7 @@ def _clean_comment(comment: str | None) -> str:
     text = "\n".join(" ".join(part.split()) for part in (comment or "").splitlines()).strip()
     text = "".join(ch for ch in text if ch == "\n" or ch.isprintable())
     if len(text) > MAX_COMMENT:
-        raise Refused(f"A comment can be at most {MAX_COMMENT} characters.")
+        raise Refused(gettext("A comment can be at most %(limit)d characters.", limit=MAX_COMMENT))
     return text
 
 
@@ -37,7 +39,7 @@ def rate(tab: Tab, phone_id: str, rating, comment: str | None = "") -> TabRating
     rating = parse_rating(rating)
     comment = _clean_comment(comment)
     if not phone_id:
-        raise Refused("Open the tab on your phone to rate it.")
+        raise Refused(gettext("Open the tab on your phone to rate it."))
     for _attempt in range(2):
         row = db.session.execute(
             select(TabRating).where(TabRating.tab_id == tab.id, TabRating.phone_id == phone_id)
@@ -60,7 +62,7 @@ def rate(tab: Tab, phone_id: str, rating, comment: str | None = "") -> TabRating
             return row
         except IntegrityError:
             continue  # the same phone's other tap won: replace that one
-    raise Refused("Your rating was just saved; look again.")
+    raise Refused(gettext("Your rating was just saved; look again."))
 
 
 def rating_for(tab: Tab, phone_id: str | None) -> TabRating | None:
@@ -75,15 +77,15 @@ def tab_line(tab: Tab, line_id) -> TabLine:
     line_id = parse_id(line_id)
     line = next((line for line in tab.lines if line.id == line_id), None) if line_id else None
     if line is None:
-        raise NotFound("That line is not on this tab.")
+        raise NotFound(gettext("That line is not on this tab."))
     return line
 
 
 def flag_line(tab: Tab, line: TabLine, phone_id: str, note: str | None = "") -> TabLine:
     """ "Something wasn't right" with this line: staff see it on the counter at once."""
-    note = _clean_text(note, MAX_FLAG_NOTE, "The note")
+    note = _clean_text(note, MAX_FLAG_NOTE, gettext("The note"))
     if line.tab_id != tab.id or line.status == LINE_VOID:
-        raise NotFound("That line is not on this tab.")
+        raise NotFound(gettext("That line is not on this tab."))
     _touch_tab(tab)
     values = {"flag_note": note, "flag_phone_id": phone_id}
     if not line.needs_attention:

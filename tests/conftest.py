@@ -381,6 +381,12 @@ def order(phone: TabbyClient, public_id: str, item, quantity=1, note="", **extra
     return phone.post_form(f"/tab/{public_id}/order", data)
 
 
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it: tags dropped, so a figure wrapped in a span
+    for the live updates still reads "10% · €1.04"."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def load_tab(in_app, public_id: str) -> Tab:
     """The tab as the database holds it, with its lines and payments loaded."""
     return in_app(

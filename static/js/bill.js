@@ -11,6 +11,8 @@
     });
   }
 
+  // Words in the customer's language (templates/customer/_js_text.html), English if absent.
+  var words = (window.Tabby && window.Tabby.text) || {};
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var ratingForm = document.querySelector("[data-rating-form]");
   if (ratingForm) {
@@ -24,10 +26,10 @@
       })
         .then(function (res) {
           return res.json().catch(function () { return {}; }).then(function (data) {
-            ratingStatus.textContent = res.ok ? data.message : (data.error || "That didn't work; please try again.");
+            ratingStatus.textContent = res.ok ? data.message : (data.error || words.failed || "That didn't work; please try again.");
           });
         })
-        .catch(function () { ratingStatus.textContent = "No connection; your rating wasn't sent."; });
+        .catch(function () { ratingStatus.textContent = words.ratingOffline || "No connection; your rating wasn't sent."; });
     }
     ratingForm.addEventListener("change", function (event) {
       if (event.target.name === "rating") sendRating();
@@ -67,7 +69,7 @@
       var el = document.querySelector('[data-tip-amount="' + percent + '"]');
       if (el) el.textContent = tips[percent];
     });
-    announcer.textContent = "Your bill was updated.";
+    announcer.textContent = words.billUpdated || "Your bill was updated.";
   }
   table.addEventListener("focusout", function () {
     setTimeout(function () { if (pending) apply(pending); }, 0);

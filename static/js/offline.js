@@ -11,6 +11,17 @@
 
   function toast(message) { if (window.Tabby) window.Tabby.toast(message); }
 
+  // Words in the customer's language (templates/customer/_js_text.html), English if absent;
+  // "{label}" and the like are filled in here.
+  function say(key, english, values) {
+    var words = (window.Tabby && window.Tabby.text) || {};
+    var message = words[key] || english;
+    Object.keys(values || {}).forEach(function (name) {
+      message = message.split("{" + name + "}").join(values[name]);
+    });
+    return message;
+  }
+
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
   }
@@ -46,7 +57,7 @@
     new FormData(form).forEach(function (value, name) { fields[name] = String(value); });
     var key = fields.request_key || freshKey();
     var name = form.closest("article");
-    name = name && name.querySelector("h3") ? name.querySelector("h3").textContent : "Your order";
+    name = name && name.querySelector("h3") ? name.querySelector("h3").textContent : say("yourOrder", "Your order");
     var label = (fields.quantity || "1") + " × " + name + (fields.note ? " (" + fields.note + ")" : "");
     var items = load();
     if (!items.some(function (item) { return item.key === key; })) {
@@ -58,7 +69,7 @@
       form.elements.request_key.value = freshKey() + "-" + (fields.item_id || "");
     }
     render();
-    toast("You're offline. " + label + ": will send when you're back online.");
+    toast(say("queued", "You're offline. {label}: will send when you're back online.", { label: label }));
   }
 
   // The token on a page kept from earlier may have expired; a fresh page has one.
@@ -87,7 +98,9 @@
       if (!final) throw new Error("try later");
       drop(item.key);
       return res.json().catch(function () { return {}; }).then(function (data) {
-        toast(res.ok ? data.message || "Sent: " + item.label : "Not sent: " + item.label + ". " + (data.error || ""));
+        toast(res.ok
+          ? data.message || say("sent", "Sent: {label}", { label: item.label })
+          : say("notSent", "Not sent: {label}. {error}", { label: item.label, error: data.error || "" }));
       });
     });
   }
@@ -121,7 +134,7 @@
     if (form.classList.contains("order-form")) {
       queue(form);
     } else {
-      toast("You're offline, so this can't be done now. Nothing was changed.");
+      toast(say("offlineRefused", "You're offline, so this can't be done now. Nothing was changed."));
     }
   }, true);
 
