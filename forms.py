@@ -121,6 +121,8 @@ class ShopSettingsForm(FlaskForm):
     timezone = StringField("Timezone (e.g. Europe/Dublin)")
     service_note = TextAreaField("What's included / service limits (shown to customers)")
     closing_time = TimeField("Closing time (optional)", validators=[Optional()])
+    tip_presets = StringField("Tip choices on the bill, in percent (e.g. 10,15,20)")
+    deposit = StringField("Deposit asked when a tab opens (0 for none)")
 
 
 class CategoryForm(FlaskForm):

@@ -125,3 +125,48 @@ def test_closing_at_is_the_local_closing_time_in_utc(create_shop, in_app):
     assert shop.closing_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 21, 0, tzinfo=UTC)
     assert create_shop().closing_at(date(2026, 1, 15)) is None
     assert shop.local_today(datetime(2026, 1, 16, 3, 0, tzinfo=UTC)) == date(2026, 1, 15)
+
+
+def test_the_owner_sets_tip_choices_and_a_deposit(cafe, owner, phone, in_app):
+    response = save(owner, tip_presets="5, 10,12", deposit="5.00")
+
+    assert response.status_code == 303
+    shop = shop_row(in_app, cafe.shop.id)
+    assert (shop.tip_presets, shop.deposit_amount) == ("5,10,12", 500)
+    page = owner.get("/admin/settings").get_data(as_text=True)
+    assert 'value="5,10,12"' in page and 'value="5.00"' in page
+    # The customer's bill offers exactly those choices.
+    public_id = open_tab(phone, cafe.table)
+    order(phone, public_id, cafe.flat_white)
+    bill = phone.get(f"/tab/{public_id}/bill").get_data(as_text=True)
+    assert 'name="tip" value="12"' in bill and 'name="tip" value="15"' not in bill
+
+
+def test_no_deposit_and_no_tip_choices(cafe, owner, in_app):
+    save(owner, tip_presets="10", deposit="2.00")
+    assert save(owner, tip_presets="", deposit="").status_code == 303
+    shop = shop_row(in_app, cafe.shop.id)
+    assert (shop.tip_presets, shop.deposit_amount) == ("", 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tip_presets": "5,10,15,20,25"}, "at most 4 tip choices"),
+        ({"tip_presets": "ten"}, "not a whole percent"),
+        ({"tip_presets": "150"}, "from 0 to 100"),
+        ({"deposit": "-1.00"}, "cannot be negative"),
+        ({"deposit": "lots"}, "Deposit:"),
+    ],
+)
+def test_bad_tip_choices_or_deposit_change_nothing(cafe, owner, in_app, changes, message):
+    before = vars(shop_row(in_app, cafe.shop.id)).copy()
+    before.pop("_sa_instance_state")
+
+    response = save(owner, name="Renamed", **changes)
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    after = vars(shop_row(in_app, cafe.shop.id)).copy()
+    after.pop("_sa_instance_state")
+    assert after == before  # the name change in the same form is not saved either

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from blueprints.admin import bp, done, page_with_error
 from forms import ShopSettingsForm, first_error
+from money import AmountError, format_plain, parse_amount
 from services import Refused, unit_of_work
 from services import shops as shop_service
 
@@ -15,7 +16,9 @@ TEMPLATE = "admin/settings.html"
 def settings():
     shop = current_user.shop
     if request.method == "GET":
-        return render_template(TEMPLATE, shop=shop, form=ShopSettingsForm(obj=shop))
+        form = ShopSettingsForm(obj=shop)
+        form.deposit.data = format_plain(shop.deposit_amount, shop.currency)
+        return render_template(TEMPLATE, shop=shop, form=form)
     form = ShopSettingsForm()
     try:
         if not form.validate_on_submit():
@@ -32,6 +35,19 @@ def settings():
                 service_note=form.service_note.data,
                 closing_time=form.closing_time.data,
             )
+            # A form from before these fields existed leaves them as they are.
+            if "tip_presets" in request.form or "deposit" in request.form:
+                deposit = None
+                if "deposit" in request.form:
+                    try:
+                        deposit = parse_amount(form.deposit.data, shop.currency, allow_blank=True)
+                    except AmountError as problem:
+                        raise Refused(f"Deposit: {problem}") from None
+                shop_service.set_payment_settings(
+                    shop,
+                    tip_presets=form.tip_presets.data if "tip_presets" in request.form else None,
+                    deposit_amount=deposit,
+                )
     except Refused as problem:
         return page_with_error(TEMPLATE, problem, shop=shop, form=form)
     return done(" ".join(["Settings saved.", *notes]), url_for(".settings"))
