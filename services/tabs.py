@@ -502,6 +502,8 @@ def mark_walked_out(tab: Tab, staff: StaffMember, reason: str) -> Tab:
         raise Refused("Say why the tab is marked walked out (for example “left without paying”).")
     if not can_move_tab(tab.status, WALKED_OUT):
         raise Conflict(_closed_message(tab))
+    unpaid = tab.owed
+    deposit_kept = tab.deposit_left
     deposit = {DEPOSIT_HELD: DEPOSIT_KEPT, DEPOSIT_PENDING: DEPOSIT_WAIVED}
     _close_tab(
         tab,
@@ -514,6 +516,15 @@ def mark_walked_out(tab: Tab, staff: StaffMember, reason: str) -> Tab:
     )
     db.session.execute(
         delete(PayRequest).where(PayRequest.tab_id == tab.id, PayRequest.paid_at.is_(None))
+    )
+    audit.record(
+        "walk_out",
+        shop_id=tab.shop_id,
+        staff=staff,
+        tab=tab,
+        amount=unpaid,
+        reason=reason,
+        deposit_kept=deposit_kept,
     )
     push_service.tab_closed(tab)
     bump_shop(tab.shop_id)

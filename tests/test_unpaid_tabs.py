@@ -1,13 +1,14 @@
 """Unpaid tabs: staff mark a walk-out (with a reason), tabs open past closing are
 flagged, and a reminder to pay reaches the phone with or without notifications."""
 
+import json
 import re
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from extensions import db
-from models import PushMessage, Shop, Tab
+from models import AuditEntry, PushMessage, Shop, Tab
 from tests.conftest import load_tab, open_tab, order, subscribe_push, tab_snapshot
 from tests.pay_helpers import set_shop, tab_id_of
 
@@ -68,6 +69,19 @@ def test_a_walk_out_closes_the_tab_keeps_the_deposit_and_shows_in_the_report(
 
     again = staff_client.post_form(f"/staff/tabs/{tab_id}/walked-out", {"reason": "again"})
     assert again.status_code == 409
+
+    # The audit trail says who marked it, why, what was left unpaid and the deposit kept.
+    entries = in_app(
+        lambda: [
+            (e.action, e.staff_id, e.tab_id, e.amount, e.reason, json.loads(e.detail))
+            for e in db.session.execute(
+                select(AuditEntry).where(AuditEntry.action == "walk_out")
+            ).scalars()
+        ]
+    )
+    assert entries == [
+        ("walk_out", cafe.staff.id, tab_id, 380, "Left by the side door", {"deposit_kept": 200})
+    ]
 
 
 def test_another_shops_staff_cannot_mark_a_walk_out(cafe, other_cafe, phone, login, in_app):
