@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
-from flask import Flask, has_request_context, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
@@ -203,6 +203,9 @@ def register_blueprints(app: Flask) -> None:
 def error_response(message: str, status: int, title: str | None = None):
     if wants_json():
         return jsonify(error=message), status
+    # The language switch on an error page leads to the start page: the address asked
+    # for may be a POST-only route, or a tab that is not this phone's to see.
+    g.language_home = True
     return render_template("error.html", message=message, title=title, status=status), status
 
 
@@ -339,6 +342,8 @@ def register_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=chosen_language)
 
     def language_url(code: str) -> str:
+        if g.get("language_home"):
+            return f"/?{LANGUAGE_COOKIE}={code}"
         args = request.args.to_dict(flat=False)
         args[LANGUAGE_COOKIE] = [code]
         return request.path + "?" + urlencode(args, doseq=True)
