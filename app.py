@@ -374,6 +374,7 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from models.payment import METHOD_LABELS
     from models.tab import DEPOSIT_LABELS, LINE_LABELS, TAB_LABELS
 
     app.jinja_env.filters["local_time"] = local_time
@@ -384,6 +385,7 @@ def register_template_helpers(app: Flask) -> None:
         line_label=LINE_LABELS.get,
         tab_label=TAB_LABELS.get,
         deposit_label=DEPOSIT_LABELS.get,
+        method_label=lambda method: METHOD_LABELS.get(method, method),
     )
 
     @app.context_processor

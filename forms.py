@@ -2,7 +2,9 @@
 (quantities, amounts, who may do what) live in `services`, so every way in is
 checked the same way."""
 
-from flask_wtf import FlaskForm
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,11 +17,29 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from models.card import CARD_KINDS
 from models.payment import PAYMENT_METHODS
+from services import Refused
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF reads a JSON body as the form's fields, which only works for an object:
+    a string, number or list there would be a 500, so it is refused as bad input."""
+
+    class Meta(_FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if (
+                formdata is not None
+                and has_request_context()
+                and request.is_json
+                and request.method != "GET"
+                and not isinstance(request.get_json(), dict)
+            ):
+                raise Refused("Send the form's fields as a JSON object.")
+            return super().wrap_formdata(form, formdata)
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class OpenTabForm(FlaskForm):
@@ -27,30 +47,30 @@ class OpenTabForm(FlaskForm):
 
 
 class OrderForm(FlaskForm):
-    item_id = HiddenField(validators=[DataRequired("Pick an item from the menu.")])
+    item_id = HiddenField(validators=[DataRequired(_l("Pick an item from the menu."))])
     quantity = StringField("Quantity", default="1")
     note = StringField("Note for the counter (optional)", validators=[Optional()])
     request_key = HiddenField()
 
 
 class LineStatusForm(FlaskForm):
-    status = HiddenField(validators=[DataRequired("Say what the line becomes.")])
+    status = HiddenField(validators=[DataRequired(_l("Say what the line becomes."))])
 
 
 class VoidLineForm(FlaskForm):
-    reason = StringField("Reason", validators=[DataRequired("Say why the line is voided.")])
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Say why the line is voided."))])
 
 
 class PaymentForm(FlaskForm):
     method = StringField(
-        "Paid by",
+        _l("Paid by"),
         validators=[
-            DataRequired("Choose cash or card."),
-            AnyOf(PAYMENT_METHODS, message="Choose cash or card."),
+            DataRequired(_l("Choose cash or card.")),
+            AnyOf(PAYMENT_METHODS, message=_l("Choose cash or card.")),
         ],
     )
-    amount = StringField("Bill", validators=[DataRequired("Enter the amount of the bill.")])
-    tip = StringField("Tip", default="0")
+    amount = StringField(_l("Bill"), validators=[DataRequired(_l("Enter the amount of the bill."))])
+    tip = StringField(_l("Tip"), default="0")
     # Set when staff take what a phone asked to pay (its part and its tip).
     request_id = HiddenField()
 
@@ -77,29 +97,29 @@ class FlagLineForm(FlaskForm):
 class AdjustLineForm(FlaskForm):
     """Remake, comp or discount a line: always with a reason (the service insists)."""
 
-    reason = StringField("Reason", validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional()])
     kind = HiddenField()
-    value = StringField("Discount", validators=[Optional()])
+    value = StringField(_l("Discount"), validators=[Optional()])
 
 
 class DepositForm(FlaskForm):
     method = StringField(
-        "Deposit paid by",
+        _l("Deposit paid by"),
         validators=[
-            DataRequired("Choose cash or card."),
-            AnyOf(PAYMENT_METHODS, message="Choose cash or card."),
+            DataRequired(_l("Choose cash or card.")),
+            AnyOf(PAYMENT_METHODS, message=_l("Choose cash or card.")),
         ],
     )
 
 
 class CloseTabForm(FlaskForm):
     deposit = HiddenField()
-    reason = StringField("Reason", validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional()])
 
 
 class WalkOutForm(FlaskForm):
     # Required, but checked by services.tabs.mark_walked_out so the message is one.
-    reason = StringField("What happened", validators=[Optional()])
+    reason = StringField(_l("What happened"), validators=[Optional()])
 
 
 class JoinForm(FlaskForm):
@@ -108,7 +128,7 @@ class JoinForm(FlaskForm):
 
 class StaffOpenTabForm(FlaskForm):
     card_id = HiddenField()
-    customer_name = StringField("Customer's name (optional)", validators=[Optional()])
+    customer_name = StringField(_l("Customer's name (optional)"), validators=[Optional()])
 
 
 # -- the owner's back office ------------------------------------------------------------

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -42,8 +43,8 @@ from forms import (
 )
 from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.base import utcnow
-from models.payment import PAYMENT_METHODS
-from models.tab import LINE_VOID
+from models.payment import METHOD_LABELS, PAYMENT_METHODS
+from models.tab import LINE_LABELS, LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
 from services import NotFound, Refused, adjustments, parse_id, unit_of_work
 from services import payments as pay_service
@@ -164,7 +165,7 @@ def login():
         if member and member.active and member.check_password(form.password.data):
             login_user(member)
             return redirect(safe_next(url_for(".counter")), code=303)
-        error = "That email and password don't match an active login."
+        error = gettext("That email and password don't match an active login.")
     elif request.method == "POST":
         error = first_error(form)
     status = 400 if request.method == "POST" else 200
@@ -175,7 +176,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Logged out.", "success")
+    flash(gettext("Logged out."), "success")
     return redirect(url_for(".login"), code=303)
 
 
@@ -243,10 +244,13 @@ def move_line(line_id: int):
     line = shop_line(line_id)
     form = validated(LineStatusForm())
     if form.status.data == LINE_VOID:
-        raise Refused("Use Void, with a reason, to remove a line.")
+        raise Refused(gettext("Use Void, with a reason, to remove a line."))
     with unit_of_work():
         tab_service.move_line(line, form.status.data, current_user)
-    return done(f"{line.name}: {line.status}.", url_for(".counter"))
+    return done(
+        gettext("%(item)s: %(status)s.", item=line.name, status=LINE_LABELS[line.status]),
+        url_for(".counter"),
+    )
 
 
 @bp.post("/lines/<id:line_id>/void")
@@ -256,7 +260,7 @@ def void_line(line_id: int):
     form = validated(VoidLineForm())
     with unit_of_work():
         tab_service.move_line(line, LINE_VOID, current_user, form.reason.data)
-    return done(f"{line.name} voided.", url_for(".tab", tab_id=line.tab_id))
+    return done(gettext("%(item)s voided.", item=line.name), url_for(".tab", tab_id=line.tab_id))
 
 
 @bp.post("/lines/<id:line_id>/remake")
@@ -267,7 +271,10 @@ def remake_line(line_id: int):
     form = validated(AdjustLineForm())
     with unit_of_work():
         adjustments.remake_line(line, current_user, form.reason.data)
-    return done(f"{line.name} is back in the queue.", url_for(".tab", tab_id=line.tab_id))
+    return done(
+        gettext("%(item)s is back in the queue.", item=line.name),
+        url_for(".tab", tab_id=line.tab_id),
+    )
 
 
 @bp.post("/lines/<id:line_id>/comp")
@@ -277,7 +284,10 @@ def comp_line(line_id: int):
     form = validated(AdjustLineForm())
     with unit_of_work():
         adjustments.comp_line(line, current_user, form.reason.data)
-    return done(f"{line.name} is on the house.", url_for(".tab", tab_id=line.tab_id))
+    return done(
+        gettext("%(item)s is on the house.", item=line.name),
+        url_for(".tab", tab_id=line.tab_id),
+    )
 
 
 @bp.post("/lines/<id:line_id>/discount")
@@ -291,7 +301,11 @@ def discount_line(line_id: int):
         )
     shop = current_user.shop
     return done(
-        f"{line.name}: {format_money(line.discount, line.tab.currency, shop.locale)} off.",
+        gettext(
+            "%(item)s: %(amount)s off.",
+            item=line.name,
+            amount=format_money(line.discount, line.tab.currency, shop.locale),
+        ),
         url_for(".tab", tab_id=line.tab_id),
     )
 
@@ -329,7 +343,8 @@ def tab_ready(tab_id: int):
     tab = shop_tab(tab_id)
     with unit_of_work():
         lines = tab_service.mark_tab_ready(tab, current_user)
-    return done(f"Ready: {', '.join(line.name for line in lines)}.", url_for(".tab", tab_id=tab_id))
+    names = gettext(", ").join(line.name for line in lines)
+    return done(gettext("Ready: %(items)s.", items=names), url_for(".tab", tab_id=tab_id))
 
 
 @bp.post("/tabs/<id:tab_id>/remind")
@@ -341,9 +356,12 @@ def remind(tab_id: int):
     with unit_of_work():
         pushed = push_service.remind_to_pay(tab)
     message = (
-        f"Reminder sent to {tab.display_name}'s phone."
+        gettext("Reminder sent to %(name)s's phone.", name=tab.display_name)
         if pushed
-        else f"Reminder shown on {tab.display_name}'s tab page (notifications are off)."
+        else gettext(
+            "Reminder shown on %(name)s's tab page (notifications are off).",
+            name=tab.display_name,
+        )
     )
     return done(message, url_for(".tab", tab_id=tab_id))
 
@@ -356,7 +374,7 @@ def walked_out(tab_id: int):
     form = validated(WalkOutForm())
     with unit_of_work():
         tab_service.mark_walked_out(tab, current_user, form.reason.data)
-    return done(f"Marked walked out: {tab.display_name}.", url_for(".counter"))
+    return done(gettext("Marked walked out: %(name)s.", name=tab.display_name), url_for(".counter"))
 
 
 def pay_requests(tab: Tab) -> list[dict]:
@@ -390,7 +408,10 @@ def order(tab_id: int):
             request_key=form.request_key.data,
             staff=current_user,
         )
-    return done(f"Added {line.quantity} × {line.name}.", url_for(".tab", tab_id=tab_id))
+    return done(
+        gettext("Added %(quantity)d × %(item)s.", quantity=line.quantity, item=line.name),
+        url_for(".tab", tab_id=tab_id),
+    )
 
 
 @bp.post("/tabs/<id:tab_id>/payment")
@@ -414,7 +435,7 @@ def payment(tab_id: int):
             )
         ).scalar_one_or_none()
         if asked is None:
-            raise NotFound("That request to pay is not on this tab.")
+            raise NotFound(gettext("That request to pay is not on this tab."))
         share, payer = asked.share, asked.phone_id
     with unit_of_work():
         payment = pay_service.record_payment(
@@ -428,12 +449,20 @@ def payment(tab_id: int):
         )
     if tab.is_live:
         return done(
-            f"Paid: {pay_service.phone_name(tab, payer)}'s part, {payment.method}. "
-            f"Still owed: {format_money(tab.due, tab.currency, current_user.shop.locale)}.",
+            gettext(
+                "Paid: %(name)s's part, %(method)s. Still owed: %(due)s.",
+                name=pay_service.phone_name(tab, payer),
+                method=METHOD_LABELS[payment.method],
+                due=format_money(tab.due, tab.currency, current_user.shop.locale),
+            ),
             url_for(".tab", tab_id=tab_id),
         )
     return done(
-        f"Paid: {tab.display_name}, {payment.method}.",
+        gettext(
+            "Paid: %(name)s, %(method)s.",
+            name=tab.display_name,
+            method=METHOD_LABELS[payment.method],
+        ),
         url_for(".counter"),
     )
 
@@ -445,7 +474,7 @@ def close(tab_id: int):
     form = validated(CloseTabForm())
     with unit_of_work():
         tab_service.close_empty_tab(tab, current_user, form.deposit.data or None, form.reason.data)
-    return done(f"Closed {tab.display_name}.", url_for(".counter"))
+    return done(gettext("Closed %(name)s.", name=tab.display_name), url_for(".counter"))
 
 
 @bp.post("/tabs/<id:tab_id>/deposit")
@@ -456,7 +485,10 @@ def deposit(tab_id: int):
     form = validated(DepositForm())
     with unit_of_work():
         pay_service.confirm_deposit(tab, current_user, form.method.data)
-    return done(f"Deposit taken for {tab.display_name}.", url_for(".tab", tab_id=tab_id))
+    return done(
+        gettext("Deposit taken for %(name)s.", name=tab.display_name),
+        url_for(".tab", tab_id=tab_id),
+    )
 
 
 @bp.route("/tabs/new", methods=["GET", "POST"])
@@ -468,7 +500,7 @@ def new_tab():
         card = shop_card(form.card_id.data) if form.card_id.data else None
         with unit_of_work():
             tab = tab_service.staff_open_tab(shop, current_user, card, form.customer_name.data)
-        flash(f"Opened a tab for {tab.display_name}.", "success")
+        flash(gettext("Opened a tab for %(name)s.", name=tab.display_name), "success")
         return redirect(url_for(".tab", tab_id=tab.id), code=303)
     cards = [(c, t) for c, t in personal_cards(shop.id) if c.is_personal]
     return render_template("staff/new_tab.html", shop=shop, cards=cards, form=StaffOpenTabForm())

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,6 +9,8 @@ from models.base import as_utc, utcnow
 from models.tab import Tab
 
 PAYMENT_METHODS = ("cash", "card")
+# How staff read each method, in their language ("card" in a sentence; capitalised on buttons).
+METHOD_LABELS = {"cash": lazy_gettext("cash"), "card": lazy_gettext("card")}
 
 # What one payment covers: everything still owed on the tab, the lines one phone
 # ordered, or one equal share of the tab.

@@ -14,6 +14,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,9 +41,9 @@ TTL = {READY_MESSAGE: 30 * 60, REMINDER_MESSAGE: 60 * 60, RECEIPT_MESSAGE: 24 * 
 URGENCY = {READY_MESSAGE: "high", REMINDER_MESSAGE: "normal", RECEIPT_MESSAGE: "normal"}
 REMINDER_GAP = timedelta(minutes=5)
 KIND_LABELS = {
-    READY_MESSAGE: "Ready",
-    RECEIPT_MESSAGE: "Receipt",
-    REMINDER_MESSAGE: "Reminder to pay",
+    READY_MESSAGE: lazy_gettext("Ready"),
+    RECEIPT_MESSAGE: lazy_gettext("Receipt"),
+    REMINDER_MESSAGE: lazy_gettext("Reminder to pay"),
 }
 
 # Set after a commit that wrote outbox rows, so this process's dispatcher thread

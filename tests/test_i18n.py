@@ -159,6 +159,73 @@ def test_korean_customer_pages_have_no_english_left(korean_screens, screens, app
         assert re.search("[가-힣]", text), name
 
 
+@pytest.fixture
+def korean_staff_screens(screens, new_client, login):
+    """Each staff screen (the counter side, not the owner's back office), fetched by a
+    member of staff whose browser asks for Korean."""
+    staff = login(screens.cafe.staff)
+    pages = {}
+    for screen in screens.all:
+        if not screen.path.startswith("/staff"):
+            continue
+        viewer = staff if screen.who == "staff" else new_client()
+        response = viewer.get(screen.path, headers=KOREAN)
+        assert response.status_code == screen.status, screen.name
+        pages[screen.name] = response.get_data(as_text=True)
+    return pages
+
+
+def staff_data(app, shop) -> list[str]:
+    """Besides the café's own words, what customers and staff typed (names, notes,
+    reasons) and what a push service answered: shown as given."""
+    from extensions import db
+    from models import PushMessage, StaffMember, Tab, TabLine
+
+    with app.app_context():
+        tabs = db.session.scalars(select(Tab).where(Tab.shop_id == shop.id)).all()
+        lines = db.session.scalars(select(TabLine).where(TabLine.shop_id == shop.id)).all()
+        staff = db.session.scalars(select(StaffMember).where(StaffMember.shop_id == shop.id))
+        pushes = db.session.scalars(select(PushMessage).where(PushMessage.shop_id == shop.id))
+        data = [tab.display_name for tab in tabs] + [tab.close_reason or "" for tab in tabs]
+        data += [text for line in lines for text in (line.flag_note or "", line.note or "")]
+        data += [member.display_name for member in staff]
+        data += [message.last_error or "" for message in pushes]
+    return shop_data(app, shop) + sorted({d for d in data if d}, key=len, reverse=True)
+
+
+def test_korean_staff_pages_have_no_english_left(korean_staff_screens, screens, app):
+    phrases = english_phrases()
+    assert len(korean_staff_screens) >= 6
+    for name, html in korean_staff_screens.items():
+        assert '<html lang="ko">' in html, name
+        assert 'href="/staff' in html and "?lang=en" in html, f"{name} has no language switch"
+        text = visible_text(html)
+        for value in staff_data(app, screens.cafe.shop):
+            text = text.replace(value, "")
+        left = sorted(p for p in phrases if p in text)
+        assert left == [], f"{name} still shows Tabby's English: {left}"
+        runs = re.findall(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,})+", text)
+        assert runs == [], f"{name} shows untranslated words: {runs}"
+        assert re.search("[가-힣]", text), name
+    words = re.search(
+        r'<script type="application/json" id="i18n">(.*?)</script>',
+        korean_staff_screens["staff-counter"],
+        re.S,
+    )
+    assert json.loads(words.group(1))["manyNew"] == "카운터에 새 주문 {count}개"
+
+
+def test_staff_actions_answer_in_the_staff_language(staff_client, cafe):
+    response = staff_client.post_form("/staff/tabs/new", {"customer_name": "Mina"}, headers=KOREAN)
+    assert response.status_code == 303
+    page = staff_client.get(response.headers["Location"], headers=KOREAN).get_data(as_text=True)
+    assert "Mina님의 탭을 열었어요." in page
+    staff_client.set_cookie("lang", "en")
+    response = staff_client.post_form("/staff/tabs/new", {"customer_name": "Jun"})
+    page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Opened a tab for Jun." in page
+
+
 def test_english_is_the_default_and_the_fallback(client):
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     page = client.get("/", headers={"Accept-Language": "fr-FR,de;q=0.8"}).get_data(as_text=True)

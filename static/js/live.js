@@ -86,10 +86,12 @@
   function tickAges(root) {
     function label(iso) {
       var minutes = Math.floor((Date.now() - Date.parse(iso)) / 60000);
-      if (minutes < 1) return "just now";
-      if (minutes < 60) return minutes + " min";
+      if (minutes < 1) return text.justNow || "just now";
+      if (minutes < 60) return (text.minutes || "{minutes} min").replace("{minutes}", minutes);
       var m = minutes % 60;
-      return Math.floor(minutes / 60) + " h " + (m < 10 ? "0" : "") + m + " min";
+      return (text.hours || "{hours} h {minutes} min")
+        .replace("{hours}", Math.floor(minutes / 60))
+        .replace("{minutes}", (m < 10 ? "0" : "") + m);
     }
     function tick() {
       root.querySelectorAll("time[data-since]").forEach(function (el) {

@@ -7,6 +7,9 @@
   var soundButton = document.getElementById("sound-toggle");
   var audio = null;
   var soundOn = false;
+  // The page's words in the staff member's language (templates/staff/_js_text.html).
+  var words = window.Tabby.text || {};
+  function say(key, english) { return words[key] || english; }
 
   function ids(selector, attr) {
     var found = {};
@@ -37,7 +40,7 @@
       if (!audio) audio = new (window.AudioContext || window.webkitAudioContext)();
       soundOn = !soundOn;
       if (soundOn) audio.resume();
-      soundButton.textContent = soundOn ? "Sound on" : "Sound off";
+      soundButton.textContent = soundOn ? say("soundOn", "Sound on") : say("soundOff", "Sound off");
       soundButton.setAttribute("aria-pressed", soundOn ? "true" : "false");
       if (soundOn) chime();
     });
@@ -71,7 +74,9 @@
       }
     });
     if (fresh) {
-      announcer.textContent = fresh === 1 ? "1 new item at the counter" : fresh + " new items at the counter";
+      announcer.textContent = fresh === 1
+        ? say("oneNew", "1 new item at the counter")
+        : say("manyNew", "{count} new items at the counter").replace("{count}", fresh);
       chime();
     }
   });
