@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
-from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from blueprints import wants_json
+from blueprints import error_response
 from config import (
     Config,
     ConfigError,
@@ -198,15 +198,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(push.bp)
-
-
-def error_response(message: str, status: int, title: str | None = None):
-    if wants_json():
-        return jsonify(error=message), status
-    # The language switch on an error page leads to the start page: the address asked
-    # for may be a POST-only route, or a tab that is not this phone's to see.
-    g.language_home = True
-    return render_template("error.html", message=message, title=title, status=status), status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from blueprints import wants_json
+from blueprints import error_response, wants_json
 from extensions import db, limiter
 from forms import (
     BillForm,
@@ -150,16 +150,14 @@ def my_tab(public_id: str, *, with_lines: bool = True) -> Tab:
     if not mine or not any(secrets.compare_digest(p, mine) for p in tab.phone_ids):
         abort(
             make_response(
-                render_template(
-                    "error.html",
-                    title=gettext("Not your tab"),
-                    message=gettext(
+                error_response(
+                    gettext(
                         "This tab belongs to another phone. Scan your own card to open a "
                         "tab, or ask its owner for a “join my tab” link."
                     ),
-                    status=403,
-                ),
-                403,
+                    403,
+                    gettext("Not your tab"),
+                )
             )
         )
     return tab

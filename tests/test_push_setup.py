@@ -13,7 +13,7 @@ from sqlalchemy import select
 from config import ConfigError, check_vapid_subject, default_vapid_subject, vapid_key_from_instance
 from extensions import db
 from models import PushMessage
-from services import push as push_service
+from services import push as push_module
 from services.push_dispatch import load_vapid, public_key
 from tests.conftest import load_tab, open_tab, order, subscribe_push
 
@@ -133,22 +133,20 @@ def test_dispatcher_off_never_starts_a_thread(make_app, monkeypatch):
 
 
 def test_commit_with_outbox_rows_wakes_the_dispatcher(
-    cafe, phone, push_service, staff_client, in_app
+    cafe, phone, push_service, staff_client, in_app, monkeypatch
 ):
     public_id = open_tab(phone, cafe.table)
     order(phone, public_id, cafe.flat_white)
     subscribe_push(phone, public_id, push_service.subscription())
     line_id = load_tab(in_app, public_id).lines[0].id
-    push_service_event = push_service_wake()
-    push_service_event.clear()
+    # A fresh event of our own: a dispatcher thread left running by another test waits
+    # on the module's event and would clear it the moment it is set.
+    push_service_event = threading.Event()
+    monkeypatch.setattr(push_module, "outbox_written", push_service_event)
     staff_client.post_json(f"/staff/lines/{line_id}/status", {"status": "preparing"})
     assert not push_service_event.is_set()
     staff_client.post_json(f"/staff/lines/{line_id}/status", {"status": "ready"})
     assert push_service_event.is_set()
-
-
-def push_service_wake():
-    return push_service.outbox_written
 
 
 def test_real_thread_sends_promptly(make_app, cafe, push_service, in_app):
@@ -169,7 +167,7 @@ def test_real_thread_sends_promptly(make_app, cafe, push_service, in_app):
     assert delivery.payload["body"] == "Your Flat white is ready"
     thread = app.extensions["push_dispatcher_thread"]
     thread.stop.set()
-    push_service_wake().set()
+    push_module.outbox_written.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
 
