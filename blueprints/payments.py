@@ -74,6 +74,29 @@ def pay_by_card(public_id: str):
     return redirect(url, code=303)
 
 
+@bp.post("/tab/<token:public_id>/deposit/card")
+def deposit_by_card(public_id: str):
+    """The tab's owner pays the deposit by card instead of at the counter; the
+    webhook takes it (and sends the orders to the bar), as for the bill."""
+    tab = my_tab(public_id, with_lines=False)
+    back = current_app.config["BASE_URL"] + url_for("customer.tab", public_id=public_id)
+    plan = checkout_service.plan_deposit_checkout(
+        tab, STRIPE, phone_id=phone_id(), success_url=back, cancel_url=back
+    )
+    db.session.rollback()  # no transaction held while Stripe is called
+    if plan.reuse_url:
+        return redirect(plan.reuse_url, code=303)
+    try:
+        started = stripe_provider().create_checkout(plan.request)
+    except ProviderError as error:
+        return render_template(
+            "error.html", title="Card payment unavailable", message=error.message, status=503
+        ), 503
+    with unit_of_work():
+        url = checkout_service.save_checkout(plan, started).url
+    return redirect(url, code=303)
+
+
 @bp.get("/tab/<token:public_id>/pay/card/done")
 def card_done(public_id: str):
     """Where Stripe sends the customer back. It only shows what the webhook has told

@@ -47,6 +47,7 @@ from models.payment import METHOD_LABELS, PAYMENT_METHODS
 from models.tab import LINE_LABELS, LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
 from services import NotFound, Refused, adjustments, parse_id, unit_of_work
+from services import checkout as checkout_service
 from services import payments as pay_service
 from services import push as push_service
 from services import tabs as tab_service
@@ -474,6 +475,18 @@ def close(tab_id: int):
     form = validated(CloseTabForm())
     with unit_of_work():
         tab_service.close_empty_tab(tab, current_user, form.deposit.data or None, form.reason.data)
+        card_refund = checkout_service.deposit_refund(tab)
+    # A deposit paid by card goes back through the provider, only once the tab's
+    # closing is committed, and outside any transaction.
+    if card_refund and not checkout_service.send_deposit_refund(card_refund):
+        return done(
+            gettext(
+                "Closed %(name)s. The card refund of the deposit didn't go through: "
+                "refund it by hand from the Stripe dashboard.",
+                name=tab.display_name,
+            ),
+            url_for(".counter"),
+        )
     return done(gettext("Closed %(name)s.", name=tab.display_name), url_for(".counter"))
 
 

@@ -7,6 +7,10 @@
 3. `apply_stripe_event` is the only thing that marks a tab paid by card: a signed
    webhook saying the money was taken, for the exact amount, on a checkout we
    opened for that very tab. The customer's browser coming back proves nothing.
+
+A deposit paid by card goes the same way with purpose "deposit": its webhook takes
+the deposit (never paying the bill), and when the tab is later closed with the
+deposit refunded, `deposit_refund` says what to give back through the provider.
 """
 
 import logging
@@ -19,15 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import CheckoutSession, Shop, StripeEvent, Tab
 from models.base import utcnow
-from models.checkout import BILL, COMPLETED, CREATED, EXPIRED, REFUSED
-from models.tab import PAID
+from models.checkout import BILL, COMPLETED, CREATED, DEPOSIT, EXPIRED, REFUSED
+from models.tab import DEPOSIT_REFUNDED, PAID
 from services import Conflict, Refused
 from services import payments as pay_service
 from services.payment_providers import (
+    STRIPE,
     CheckoutRequest,
+    ProviderError,
     StartedCheckout,
     from_stripe_amount,
 )
+from services.payment_providers import refund as provider_refund
 from services.payments import SHARE_ALL
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,7 @@ class CheckoutPlan:
     currency: str
     request: CheckoutRequest
     reuse_url: str | None = None  # a live checkout for this very bill already exists
+    purpose: str = BILL
 
 
 def plan_checkout(
@@ -78,6 +86,65 @@ def plan_checkout(
     # gives a new key; so does a checkout that lapsed (the attempt number). The tab's
     # public id, never reused, keeps keys apart even if a restored database reuses ids.
     base = f"tabby-{tab.shop_id}-{tab.public_id}-v{tab.version}-{amount}-{tip}"
+    return _plan(
+        tab,
+        provider_name,
+        BILL,
+        base,
+        amount,
+        tip,
+        description=f"Tab at {tab.shop.name}",
+        phone_id=phone_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+
+
+def plan_deposit_checkout(
+    tab: Tab,
+    provider_name: str,
+    *,
+    phone_id: str | None,
+    success_url: str,
+    cancel_url: str,
+) -> CheckoutPlan:
+    """The deposit, paid by card by the phone that opened the tab (it comes off that
+    phone's part of the bill)."""
+    if not tab.is_live:
+        raise Conflict("This tab is closed.")
+    if not tab.deposit_pending or tab.deposit_amount <= 0:
+        raise Conflict("There is no deposit waiting on this tab.")
+    if not phone_id or phone_id != tab.phone_id:
+        raise Refused("Only the phone that opened the tab pays its deposit.")
+    # The deposit never changes once asked for, so orders added meanwhile keep the key.
+    base = f"tabby-{tab.shop_id}-{tab.public_id}-deposit-{tab.deposit_amount}"
+    return _plan(
+        tab,
+        provider_name,
+        DEPOSIT,
+        base,
+        tab.deposit_amount,
+        0,
+        description=f"Deposit at {tab.shop.name}",
+        phone_id=phone_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+
+
+def _plan(
+    tab: Tab,
+    provider_name: str,
+    purpose: str,
+    base: str,
+    amount: int,
+    tip: int,
+    *,
+    description: str,
+    phone_id: str | None,
+    success_url: str,
+    cancel_url: str,
+) -> CheckoutPlan:
     earlier = (
         db.session.execute(
             select(CheckoutSession)
@@ -96,7 +163,6 @@ def plan_checkout(
     if earlier and earlier[0].status == CREATED and earlier[0].expires_at > now:
         reuse = earlier[0].url
     key = f"{base}-{len(earlier)}"
-    shop = tab.shop
     return CheckoutPlan(
         shop_id=tab.shop_id,
         tab_id=tab.id,
@@ -106,10 +172,11 @@ def plan_checkout(
         tip=tip,
         currency=tab.currency,
         reuse_url=reuse,
+        purpose=purpose,
         request=CheckoutRequest(
             amount=amount + tip,
             currency=tab.currency,
-            description=f"Tab at {shop.name}",
+            description=description,
             success_url=success_url,
             cancel_url=cancel_url,
             reference=tab.public_id,
@@ -119,7 +186,7 @@ def plan_checkout(
                 "shop_id": str(tab.shop_id),
                 "tab_id": str(tab.id),
                 "checkout": key,
-                "purpose": BILL,
+                "purpose": purpose,
             },
         ),
     )
@@ -137,7 +204,7 @@ def save_checkout(plan: CheckoutPlan, started: StartedCheckout) -> CheckoutSessi
         amount=plan.amount,
         tip=plan.tip,
         currency=plan.currency,
-        purpose=BILL,
+        purpose=plan.purpose,
         payment_intent=started.payment_intent,
         phone_id=plan.phone_id,
         expires_at=plan.request.expires_at,
@@ -157,10 +224,14 @@ def save_checkout(plan: CheckoutPlan, started: StartedCheckout) -> CheckoutSessi
     return row
 
 
-def latest_checkout(tab: Tab) -> CheckoutSession | None:
+def latest_checkout(tab: Tab, purpose: str = BILL) -> CheckoutSession | None:
     return db.session.execute(
         select(CheckoutSession)
-        .where(CheckoutSession.shop_id == tab.shop_id, CheckoutSession.tab_id == tab.id)
+        .where(
+            CheckoutSession.shop_id == tab.shop_id,
+            CheckoutSession.tab_id == tab.id,
+            CheckoutSession.purpose == purpose,
+        )
         .order_by(CheckoutSession.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -294,17 +365,28 @@ def apply_stripe_event(event: dict) -> EventOutcome:
     if result.rowcount != 1:
         return _finish(event_id, "checkout already completed")
     tab = db.session.get(Tab, row.tab_id)
+    intent = session.get("payment_intent")
+    intent = intent if isinstance(intent, str) else row.payment_intent
+    if row.purpose == DEPOSIT:
+        # Takes the deposit only: the bill stays to pay. Raises (and the money goes
+        # back) if staff took the deposit at the counter meanwhile or the tab closed.
+        if row.amount != tab.deposit_amount:
+            raise Refused("The deposit asked for changed.")
+        pay_service.confirm_deposit(tab, None, "card", provider=row.provider)
+        db.session.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == row.id)
+            .values(payment_intent=intent)
+            .execution_options(synchronize_session=False)
+        )
+        return _finish(event_id, "deposit taken")
     payment = pay_service.record_payment(
         tab, row.amount, row.tip, "card", provider="stripe", payer_phone_id=row.phone_id
     )
-    intent = session.get("payment_intent")
     db.session.execute(
         update(CheckoutSession)
         .where(CheckoutSession.id == row.id)
-        .values(
-            payment_id=payment.id,
-            payment_intent=intent if isinstance(intent, str) else row.payment_intent,
-        )
+        .values(payment_id=payment.id, payment_intent=intent)
         .execution_options(synchronize_session=False)
     )
     return _finish(event_id, "paid")
@@ -347,3 +429,69 @@ def refuse_checkout(event: dict, reason: str) -> EventOutcome:
         f"refused: {reason}",
         refund=(reference, int(session.get("amount_total") or 0), f"refund-{row.idempotency_key}"),
     )
+
+
+# -- giving a card deposit back ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepositRefund:
+    """A deposit taken by card to give back once the tab's closing is committed."""
+
+    tab_id: int
+    reference: str  # the payment intent, or the checkout session when none was kept
+    amount: int  # our minor units
+    currency: str
+    idempotency_key: str
+
+
+def deposit_refund(tab: Tab) -> DepositRefund | None:
+    """What to refund through the provider now that `tab` was closed with its deposit
+    refunded; None when the deposit was taken at the counter (staff hand it back)."""
+    if tab.deposit_status != DEPOSIT_REFUNDED or tab.deposit_method != STRIPE:
+        return None
+    row = db.session.execute(
+        select(CheckoutSession)
+        .where(
+            CheckoutSession.shop_id == tab.shop_id,
+            CheckoutSession.tab_id == tab.id,
+            CheckoutSession.purpose == DEPOSIT,
+            CheckoutSession.status == COMPLETED,
+        )
+        .order_by(CheckoutSession.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        log.error("stripe: tab %s refunds a card deposit but has no paid checkout", tab.id)
+        return None
+    return DepositRefund(
+        tab_id=tab.id,
+        reference=row.payment_intent or row.provider_session_id,
+        amount=row.amount,
+        currency=row.currency,
+        # One refund per checkout, however often this is retried.
+        idempotency_key=f"deposit-refund-{row.idempotency_key}",
+    )
+
+
+def send_deposit_refund(refund: DepositRefund) -> bool:
+    """Ask the provider for the money back; call after commit, never inside a
+    transaction. False (and logged for a refund by hand) when it did not go through."""
+    try:
+        result = provider_refund(
+            refund.reference,
+            refund.amount,
+            currency=refund.currency,
+            idempotency_key=refund.idempotency_key,
+        )
+    except ProviderError as error:
+        log.error(
+            "stripe: deposit refund for tab %s (%s) failed; refund it by hand: %s",
+            refund.tab_id, refund.reference, error,
+        )  # fmt: skip
+        return False
+    log.info(
+        "stripe: deposit for tab %s refunded: %s (%s)",
+        refund.tab_id, result.refund_id, result.status,
+    )  # fmt: skip
+    return True
