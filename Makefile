@@ -53,7 +53,7 @@ screenshots: $(VENV)/.installed
 # Tabby's own words: extract them, merge into each language's catalogue, compile the .mo
 # files (committed, so a fresh checkout runs without this step).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
 		--project=Tabby --ignore-dirs=".* _* tests bench migrations node_modules" \
 		-o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -135,62 +135,62 @@ class StaffOpenTabForm(FlaskForm):
 
 
 class ShopSettingsForm(FlaskForm):
-    name = StringField("Shop name", validators=[DataRequired("Give the shop a name.")])
-    currency = StringField("Currency (ISO code, e.g. EUR)")
-    locale = StringField("Language and number format (e.g. en_IE)")
-    timezone = StringField("Timezone (e.g. Europe/Dublin)")
-    service_note = TextAreaField("What's included / service limits (shown to customers)")
-    closing_time = TimeField("Closing time (optional)", validators=[Optional()])
-    tip_presets = StringField("Tip choices on the bill, in percent (e.g. 10,15,20)")
-    deposit = StringField("Deposit asked when a tab opens (0 for none)")
+    name = StringField(_l("Shop name"), validators=[DataRequired(_l("Give the shop a name."))])
+    currency = StringField(_l("Currency (ISO code, e.g. EUR)"))
+    locale = StringField(_l("Language and number format (e.g. en_IE)"))
+    timezone = StringField(_l("Timezone (e.g. Europe/Dublin)"))
+    service_note = TextAreaField(_l("What's included / service limits (shown to customers)"))
+    closing_time = TimeField(_l("Closing time (optional)"), validators=[Optional()])
+    tip_presets = StringField(_l("Tip choices on the bill, in percent (e.g. 10,15,20)"))
+    deposit = StringField(_l("Deposit asked when a tab opens (0 for none)"))
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Category name")
+    name = StringField(_l("Category name"))
 
 
 class MenuItemForm(FlaskForm):
-    name = StringField("Name")
-    description = TextAreaField("Description (optional)")
-    price = StringField("Price")
+    name = StringField(_l("Name"))
+    description = TextAreaField(_l("Description (optional)"))
+    price = StringField(_l("Price"))
     # One of the shop's categories (the page offers them), checked by the menu service.
-    category = StringField("Category")
-    available = BooleanField("Available now", default=True)
-    sort = StringField("Position in its category", default="0")
+    category = StringField(_l("Category"))
+    available = BooleanField(_l("Available now"), default=True)
+    sort = StringField(_l("Position in its category"), default="0")
 
 
 class MoveForm(FlaskForm):
-    direction = HiddenField(validators=[AnyOf(("up", "down"), message="Move up or down.")])
+    direction = HiddenField(validators=[AnyOf(("up", "down"), message=_l("Move up or down."))])
 
 
 class SwitchForm(FlaskForm):
     """A button that turns something on ("1") or off ("0")."""
 
-    value = HiddenField(validators=[AnyOf(("0", "1"), message="Say on or off.")])
+    value = HiddenField(validators=[AnyOf(("0", "1"), message=_l("Say on or off."))])
 
 
 class AddStaffForm(FlaskForm):
-    email = StringField("Email")
-    name = StringField("Name")
-    role = StringField("Role", default="staff")
-    password = PasswordField("Password (at least 10 characters)")
+    email = StringField(_l("Email"))
+    name = StringField(_l("Name"))
+    role = StringField(_l("Role"), default="staff")
+    password = PasswordField(_l("Password (at least 10 characters)"))
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password (at least 10 characters)")
+    password = PasswordField(_l("New password (at least 10 characters)"))
 
 
 class RoleForm(FlaskForm):
-    role = StringField("Role")
+    role = StringField(_l("Role"))
 
 
 class CardBatchForm(FlaskForm):
     kind = StringField(
-        "Kind of card",
+        _l("Kind of card"),
         default="table",
-        validators=[AnyOf(CARD_KINDS, message="Choose table or personal cards.")],
+        validators=[AnyOf(CARD_KINDS, message=_l("Choose table or personal cards."))],
     )
-    count = StringField("How many", default="10")
+    count = StringField(_l("How many"), default="10")
 
 
 class EmptyForm(FlaskForm):

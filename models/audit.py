@@ -5,6 +5,7 @@ system did (a card payment confirmed by its webhook)."""
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,15 +33,15 @@ ACTIONS = (
     WALK_OUT,
 )
 ACTION_LABELS = {
-    PAYMENT: "Payment",
-    VOID: "Line voided",
-    COMP: "Line comped",
-    DISCOUNT: "Line discounted",
-    REMAKE: "Line remade",
-    DEPOSIT_CONFIRMED: "Deposit taken",
-    DEPOSIT_REFUNDED: "Deposit refunded",
-    DEPOSIT_KEPT: "Deposit kept",
-    WALK_OUT: "Walked out",
+    PAYMENT: lazy_gettext("Payment"),
+    VOID: lazy_gettext("Line voided"),
+    COMP: lazy_gettext("Line comped"),
+    DISCOUNT: lazy_gettext("Line discounted"),
+    REMAKE: lazy_gettext("Line remade"),
+    DEPOSIT_CONFIRMED: lazy_gettext("Deposit taken"),
+    DEPOSIT_REFUNDED: lazy_gettext("Deposit refunded"),
+    DEPOSIT_KEPT: lazy_gettext("Deposit kept"),
+    WALK_OUT: lazy_gettext("Walked out"),
 }
 
 

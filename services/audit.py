@@ -2,13 +2,17 @@
 action rolled back leaves no entry and an entry never describes something undone."""
 
 import json
+import re
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditEntry, StaffMember, Tab, TabLine
+from models import AuditEntry, Shop, StaffMember, Tab, TabLine
 from models.audit import ACTIONS
+from models.payment import METHOD_LABELS
+from money import format_money
 from services import Refused
 from services.report import Period
 
@@ -115,9 +119,47 @@ def entries(shop_id: int, period: Period, action: str | None, page: int) -> Audi
     return AuditPage(rows, page, pages, total, names, tabs)
 
 
+# What each detail recorded with an entry is called on the audit page. Entries keep
+# the keys and values as recorded; they are put into the owner's language when shown.
+DETAIL_LABELS = {
+    "item": lazy_gettext("item"),
+    "line_price": lazy_gettext("line price"),
+    "discount_before": lazy_gettext("discount before"),
+    "method": lazy_gettext("paid by"),
+    "provider": lazy_gettext("provider"),
+    "share": lazy_gettext("share"),
+    "tip": lazy_gettext("tip"),
+    "deposit_applied": lazy_gettext("deposit deducted"),
+    "deposit_kept": lazy_gettext("deposit kept"),
+    "payment_id": lazy_gettext("payment no."),
+    "percent": lazy_gettext("percent"),
+}
+_MONEY_DETAILS = ("line_price", "discount_before", "tip", "deposit_applied")
+_SHARE_LABELS = {"Own lines": lazy_gettext("Own lines"), "Whole tab": lazy_gettext("Whole tab")}
+
+
+def _detail_value(entry: AuditEntry, key: str, value) -> str:
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key in _MONEY_DETAILS and isinstance(value, int) and entry.currency:
+        return format_money(value, entry.currency, db.session.get(Shop, entry.shop_id).locale)
+    if key == "method":
+        return str(METHOD_LABELS.get(value, value))
+    if key == "share":
+        if value in _SHARE_LABELS:
+            return str(_SHARE_LABELS[value])
+        if match := re.fullmatch(r"Share (\d+) of (\d+)", str(value)):
+            return gettext("Share %(part)s of %(ways)s", part=match[1], ways=match[2])
+    return str(value)
+
+
 def detail_text(entry: AuditEntry) -> str:
     try:
         detail = json.loads(entry.detail or "{}")
     except ValueError:
         return ""
-    return ", ".join(f"{key}: {value}" for key, value in detail.items() if value not in (None, ""))
+    return ", ".join(
+        f"{DETAIL_LABELS.get(key, key)}: {_detail_value(entry, key, value)}"
+        for key, value in detail.items()
+        if value not in (None, "")
+    )

@@ -9,6 +9,7 @@ makes a new card (new code, same label) and retires the old one, whose QR then s
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from extensions import db
@@ -64,20 +65,24 @@ def cards_to_print(shop: Shop, kind: str | None, ids: list[str]) -> list[TokenCa
     if ids:
         wanted = {parse_id(raw) for raw in ids}
         if None in wanted:
-            raise NotFound("No such card.")
+            raise NotFound(gettext("No such card."))
         cards = list(db.session.execute(query.where(TokenCard.id.in_(wanted))).scalars())
         if len(cards) != len(wanted):
-            raise NotFound("No such card.")
+            raise NotFound(gettext("No such card."))
         retired = [card.label for card in cards if not card.active]
         if retired:
-            raise Refused(f"{', '.join(sorted(retired))}: no longer in use, so not printed.")
+            raise Refused(
+                gettext(
+                    "%(cards)s: no longer in use, so not printed.", cards=", ".join(sorted(retired))
+                )
+            )
     else:
         query = query.where(TokenCard.active.is_(True))
         if kind:
             query = query.where(TokenCard.kind == kind)
         cards = list(db.session.execute(query).scalars())
     if not cards:
-        raise Refused("There are no cards to print; make some first.")
+        raise Refused(gettext("There are no cards to print; make some first."))
     return sorted(cards, key=card_key)
 
 
@@ -85,7 +90,7 @@ def revoke(card: TokenCard) -> TokenCard:
     """Take a card out of use. A tab already open on it stays with its phone and
     is paid as usual; the card can no longer open new tabs."""
     if not card.active:
-        raise Conflict(f"{card.label} is already out of use.")
+        raise Conflict(gettext("%(card)s is already out of use.", card=card.label))
     card.active = False
     db.session.flush()
     return card
@@ -105,7 +110,11 @@ def reissue(card: TokenCard) -> TokenCard:
         )
     ).scalar_one_or_none()
     if in_use is not None:
-        raise Conflict(f"{card.label} already has a card in use; reissue that one instead.")
+        raise Conflict(
+            gettext(
+                "%(card)s already has a card in use; reissue that one instead.", card=card.label
+            )
+        )
     new = TokenCard(shop_id=card.shop_id, kind=card.kind, label=card.label)
     db.session.add(new)
     card.active = False

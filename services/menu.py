@@ -6,6 +6,7 @@ nothing here ever touches a line already on a tab.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select, update
 
 from extensions import db
@@ -58,11 +59,18 @@ def owner_menu(shop_id: int) -> tuple[list[MenuSection], list[MenuItem]]:
 
 
 def clean_name(name: str | None, what: str, limit: int) -> str:
+    """`what` is "category" or "item"; each has its own sentences, as languages differ."""
     name = " ".join((name or "").split())
     if not name:
-        raise Refused(f"{what} needs a name.")
+        if what == "category":
+            raise Refused(gettext("A category needs a name."))
+        raise Refused(gettext("An item needs a name."))
     if len(name) > limit:
-        raise Refused(f"{what}'s name must be at most {limit} characters.")
+        if what == "category":
+            raise Refused(
+                gettext("A category's name must be at most %(limit)s characters.", limit=limit)
+            )
+        raise Refused(gettext("An item's name must be at most %(limit)s characters.", limit=limit))
     return name
 
 
@@ -70,19 +78,19 @@ def clean_name(name: str | None, what: str, limit: int) -> str:
 
 
 def add_category(shop: Shop, name: str) -> MenuCategory:
-    name = clean_name(name, "A category", 60)
+    name = clean_name(name, "category", 60)
     if _category_named(shop.id, name) is not None:
-        raise Conflict(f"There is already a category called {name}.")
+        raise Conflict(gettext("There is already a category called %(name)s.", name=name))
     return ensure_category(shop, name)
 
 
 def rename_category(category: MenuCategory, name: str) -> MenuCategory:
-    name = clean_name(name, "A category", 60)
+    name = clean_name(name, "category", 60)
     if name == category.name:
         return category
     other = _category_named(category.shop_id, name)
     if other is not None and other.id != category.id:
-        raise Conflict(f"There is already a category called {name}.")
+        raise Conflict(gettext("There is already a category called %(name)s.", name=name))
     db.session.execute(
         update(MenuItem)
         .where(MenuItem.shop_id == category.shop_id, MenuItem.category == category.name)
@@ -117,8 +125,12 @@ def delete_category(category: MenuCategory) -> None:
     ).scalar_one()
     if in_use:
         raise Conflict(
-            f"{category.name} still has {in_use} item{'s' if in_use > 1 else ''}; "
-            "move or delete them first."
+            ngettext(
+                "%(category)s still has %(num)d item; move or delete them first.",
+                "%(category)s still has %(num)d items; move or delete them first.",
+                in_use,
+                category=category.name,
+            )
         )
     db.session.delete(category)
     db.session.flush()
@@ -146,22 +158,26 @@ def save_item(
 ) -> MenuItem:
     """Add an item (`item` None) or change one. A new price applies to what is ordered
     from now on; lines already on tabs keep the price they were ordered at."""
-    name = clean_name(name, "An item", 120)
+    name = clean_name(name, "item", 120)
     description = (description or "").strip()
     if len(description) > 500:
-        raise Refused("Keep the description under 500 characters.")
+        raise Refused(gettext("Keep the description under 500 characters."))
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
-        raise Refused("The price must be an amount that is not negative.")
+        raise Refused(gettext("The price must be an amount that is not negative."))
     if not 0 <= sort <= MAX_SORT:
-        raise Refused(f"The position must be a whole number from 0 to {MAX_SORT}.")
+        raise Refused(
+            gettext("The position must be a whole number from 0 to %(most)s.", most=MAX_SORT)
+        )
     category = " ".join((category or "").split())
     if category and _category_named(shop.id, category) is None:
-        raise NotFound("Pick one of the menu's categories.")
+        raise NotFound(gettext("Pick one of the menu's categories."))
     if item is None:
         item = MenuItem(shop_id=shop.id)
         db.session.add(item)
     elif item.is_archived:
-        raise Refused(f"{item.name} is archived; restore it before changing it.")
+        raise Refused(
+            gettext("%(item)s is archived; restore it before changing it.", item=item.name)
+        )
     item.name = name
     item.description = description
     item.price = price
@@ -174,7 +190,7 @@ def save_item(
 
 def set_available(item: MenuItem, available: bool) -> MenuItem:
     if item.is_archived:
-        raise Refused(f"{item.name} is archived; restore it first.")
+        raise Refused(gettext("%(item)s is archived; restore it first.", item=item.name))
     item.available = available
     db.session.flush()
     return item

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -95,14 +96,26 @@ class Period:
 
 def _parse_date(text: str, which: str) -> date:
     text = text.strip()
+    start = which == "start"
     if not _ISO_DATE.match(text):
-        raise Refused(f"The {which} date must look like 2024-05-31 (year-month-day).")
+        if start:
+            raise Refused(gettext("The start date must look like 2024-05-31 (year-month-day)."))
+        raise Refused(gettext("The end date must look like 2024-05-31 (year-month-day)."))
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        raise Refused(f"The {which} date {text} does not exist on the calendar.") from None
+        if start:
+            problem = gettext("The start date %(day)s does not exist on the calendar.", day=text)
+        else:
+            problem = gettext("The end date %(day)s does not exist on the calendar.", day=text)
+        raise Refused(problem) from None
     if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
-        raise Refused(f"The {which} date must be between {_FIRST_YEAR} and {_LAST_YEAR}.")
+        years = {"first": _FIRST_YEAR, "last": _LAST_YEAR}
+        if start:
+            raise Refused(
+                gettext("The start date must be between %(first)s and %(last)s.", **years)
+            )
+        raise Refused(gettext("The end date must be between %(first)s and %(last)s.", **years))
     return value
 
 
@@ -119,11 +132,15 @@ def parse_period(first: str | None, last: str | None, shop: Shop, now=None) -> P
     last_day = _parse_date(last or first, "end")
     if last_day < first_day:
         raise Refused(
-            f"The range ends ({last_day.isoformat()}) before it starts "
-            f"({first_day.isoformat()}); pick an end date on or after the start."
+            gettext(
+                "The range ends (%(last)s) before it starts (%(first)s); "
+                "pick an end date on or after the start.",
+                last=last_day.isoformat(),
+                first=first_day.isoformat(),
+            )
         )
     if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
-        raise Refused(f"Pick a range of at most {MAX_RANGE_DAYS} days.")
+        raise Refused(gettext("Pick a range of at most %(days)s days.", days=MAX_RANGE_DAYS))
     return Period(first_day, last_day, zone)
 
 
@@ -451,12 +468,12 @@ def duration_text(seconds: float | None) -> str:
         return "–"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return gettext("%(seconds)s s", seconds=seconds)
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
+        return gettext("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=f"{seconds:02d}")
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
@@ -465,10 +482,10 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days} d {hours} h"
+        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
+        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
+    return gettext("%(minutes)s min", minutes=minutes)
 
 
 # -- CSV -----------------------------------------------------------------------------
@@ -504,7 +521,7 @@ def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]
     """(header, rows) of one export; every moment in the shop's timezone with its
     offset, every amount a plain decimal in the tab's currency."""
     if what not in EXPORTS:
-        raise Refused("Choose what to export: tabs, lines or payments.")
+        raise Refused(gettext("Choose what to export: tabs, lines or payments."))
     names = staff_names(shop.id)
     zone = period.zone
 

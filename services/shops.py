@@ -5,6 +5,7 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from extensions import db
@@ -27,7 +28,9 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(f"Unknown timezone {name!r}; use a name like Europe/Paris.") from None
+        raise Refused(
+            gettext("Unknown timezone %(name)r; use a name like Europe/Paris.", name=name)
+        ) from None
     return name
 
 
@@ -63,28 +66,37 @@ def menu_items(shop_id: int) -> list[MenuItem]:
 def _clean_name(name: str | None) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
-        raise Refused("The shop needs a name of at most 80 characters.")
+        raise Refused(gettext("The shop needs a name of at most 80 characters."))
     return name
 
 
 def _clean_currency(currency: str | None) -> str:
     currency = (currency or "").strip().upper()
     if not is_currency(currency):
-        raise Refused(f"{currency or 'That'} is not an ISO 4217 currency code (EUR, USD, KRW…).")
+        raise Refused(
+            gettext(
+                "%(currency)s is not an ISO 4217 currency code (EUR, USD, KRW…).",
+                currency=currency or "?",
+            )
+        )
     return currency
 
 
 def _clean_locale(locale: str | None) -> str:
     locale = (locale or "").strip()
     if not locale or not is_locale(locale):
-        raise Refused(f"Unknown locale {locale!r}; use a code like en, en_GB or ko_KR.")
+        raise Refused(
+            gettext("Unknown locale %(code)r; use a code like en, en_GB or ko_KR.", code=locale)
+        )
     return locale.replace("-", "_")
 
 
 def _clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise Refused(f"Keep the note for customers under {MAX_NOTE} characters.")
+        raise Refused(
+            gettext("Keep the note for customers under %(most)s characters.", most=MAX_NOTE)
+        )
     return note
 
 
@@ -146,12 +158,22 @@ def update_settings(
         live = live_tab_count(shop.id)
         if live:
             raise Conflict(
-                f"The currency can't change while {live} tab{'s are' if live > 1 else ' is'} "
-                "open or waiting to pay: they were opened in "
-                f"{shop.currency}. Change it after closing time."
+                ngettext(
+                    "The currency can't change while %(num)d tab is open or waiting to pay: "
+                    "it was opened in %(currency)s. Change it after closing time.",
+                    "The currency can't change while %(num)d tabs are open or waiting to pay: "
+                    "they were opened in %(currency)s. Change it after closing time.",
+                    live,
+                    currency=shop.currency,
+                )
             )
         _rescale_prices(shop, shop.currency, currency)
-        notes.append(f"Menu prices kept their figures in {currency}; check them on the menu.")
+        notes.append(
+            gettext(
+                "Menu prices kept their figures in %(currency)s; check them on the menu.",
+                currency=currency,
+            )
+        )
     shop.name = name
     shop.currency = currency
     shop.locale = locale
@@ -180,7 +202,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email or "", check_deliverability=False).normalized.lower()
     except EmailNotValidError as problem:
-        raise Refused(f"That email address is not valid: {problem}") from None
+        raise Refused(
+            gettext("That email address is not valid: %(problem)s", problem=problem)
+        ) from None
 
 
 def add_staff(
@@ -188,14 +212,16 @@ def add_staff(
 ) -> StaffMember:
     email = normalise_email(email)
     if role not in ROLES:
-        raise Refused("The role must be owner or staff.")
+        raise Refused(gettext("The role must be owner or staff."))
     if len(password or "") < MIN_PASSWORD:
-        raise Refused(f"The password must be at least {MIN_PASSWORD} characters.")
+        raise Refused(
+            gettext("The password must be at least %(least)s characters.", least=MIN_PASSWORD)
+        )
     taken = db.session.execute(
         select(StaffMember.id).where(func.lower(StaffMember.email) == email)
     ).first()
     if taken:
-        raise Conflict(f"{email} already has a login.")
+        raise Conflict(gettext("%(email)s already has a login.", email=email))
     member = StaffMember(shop_id=shop.id, email=email, role=role, name=(name or "").strip()[:80])
     member.set_password(password)
     db.session.add(member)
@@ -207,9 +233,11 @@ def add_cards(
     shop: Shop, kind: str, count: int, label_prefix: str | None = None
 ) -> list[TokenCard]:
     if kind not in CARD_KINDS:
-        raise Refused("A card is either a table card or a personal card.")
+        raise Refused(gettext("A card is either a table card or a personal card."))
     if not 1 <= count <= MAX_CARDS_PER_BATCH:
-        raise Refused(f"Make between 1 and {MAX_CARDS_PER_BATCH} cards at a time.")
+        raise Refused(
+            gettext("Make between 1 and %(most)s cards at a time.", most=MAX_CARDS_PER_BATCH)
+        )
     prefix = label_prefix or CARD_PREFIXES[kind]
     start = highest_card_number(shop, kind, prefix)
     cards = [
@@ -240,9 +268,9 @@ def add_menu_item(
 ) -> MenuItem:
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
-        raise Refused("An item needs a name of at most 120 characters.")
+        raise Refused(gettext("An item needs a name of at most 120 characters."))
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
-        raise Refused("A price is a whole number of minor units, not negative.")
+        raise Refused(gettext("A price is a whole number of minor units, not negative."))
     category = " ".join((category or "").split())[:60]
     if category:
         ensure_category(shop, category)
@@ -272,6 +300,8 @@ def ensure_category(shop: Shop, name: str) -> MenuCategory:
         db.session.add(category)
         db.session.flush()
     return category
+
+
 def set_payment_settings(
     shop: Shop, tip_presets: str | None = None, deposit_amount: int | None = None
 ) -> Shop:
@@ -283,7 +313,7 @@ def set_payment_settings(
         shop.tip_presets = parse_tip_presets(tip_presets)
     if deposit_amount is not None:
         if not isinstance(deposit_amount, int) or not 0 <= deposit_amount <= MAX_AMOUNT:
-            raise Refused("The deposit is a whole number of minor units, not negative.")
+            raise Refused(gettext("The deposit is a whole number of minor units, not negative."))
         shop.deposit_amount = deposit_amount
     db.session.flush()
     return shop

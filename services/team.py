@@ -5,6 +5,7 @@ Deactivating a member or resetting their password ends their sessions at once (s
 StaffMember.session_epoch); reactivating does not bring the old sessions back.
 """
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from extensions import db
@@ -12,11 +13,6 @@ from models import StaffMember
 from models.staff import ROLES
 from services import Conflict, Refused
 from services.shops import MIN_PASSWORD
-
-LAST_OWNER = (
-    "{name} is the shop's last active owner. Make someone else an owner first, "
-    "so the shop is never left without one."
-)
 
 
 def members(shop_id: int) -> list[StaffMember]:
@@ -44,14 +40,22 @@ def _keeps_an_owner(member: StaffMember) -> None:
         .with_for_update()
     ).scalars()
     if set(owners) <= {member.id}:
-        raise Conflict(LAST_OWNER.format(name=member.display_name))
+        raise Conflict(
+            gettext(
+                "%(name)s is the shop's last active owner. Make someone else an owner first, "
+                "so the shop is never left without one.",
+                name=member.display_name,
+            )
+        )
 
 
 def reset_password(member: StaffMember, password: str) -> StaffMember:
     if len(password or "") < MIN_PASSWORD:
-        raise Refused(f"The password must be at least {MIN_PASSWORD} characters.")
+        raise Refused(
+            gettext("The password must be at least %(least)s characters.", least=MIN_PASSWORD)
+        )
     if len(password) > 200:
-        raise Refused("The password must be at most 200 characters.")
+        raise Refused(gettext("The password must be at most 200 characters."))
     member.set_password(password)
     member.end_sessions()
     db.session.flush()
@@ -71,7 +75,7 @@ def set_active(member: StaffMember, active: bool) -> StaffMember:
 
 def set_role(member: StaffMember, role: str) -> StaffMember:
     if role not in ROLES:
-        raise Refused("The role must be owner or staff.")
+        raise Refused(gettext("The role must be owner or staff."))
     if role != "owner":
         _keeps_an_owner(member)
     member.role = role

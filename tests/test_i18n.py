@@ -99,6 +99,8 @@ def test_catalogue_holds_every_string_in_the_code(tmp_path):
             str(ROOT / "babel.cfg"),
             "-k",
             "lazy_gettext",
+            "-k",
+            "_l",
             "--ignore-dirs=.* _* tests bench migrations node_modules",
             "-o",
             str(pot),
@@ -213,6 +215,63 @@ def test_korean_staff_pages_have_no_english_left(korean_staff_screens, screens, 
         re.S,
     )
     assert json.loads(words.group(1))["manyNew"] == "카운터에 새 주문 {count}개"
+
+
+@pytest.fixture
+def korean_owner_screens(screens, login):
+    """Each screen of the owner's back office, fetched by an owner whose browser asks
+    for Korean."""
+    owner = login(screens.cafe.owner)
+    pages = {}
+    for screen in screens.all:
+        if not screen.path.startswith("/admin"):
+            continue
+        response = owner.get(screen.path, headers=KOREAN)
+        assert response.status_code == screen.status, screen.name
+        pages[screen.name] = response.get_data(as_text=True)
+    return pages
+
+
+def test_korean_owner_pages_have_no_english_left(korean_owner_screens, screens, app):
+    from extensions import db
+    from models import TokenCard
+    from services.printing import short_reference
+
+    phrases = english_phrases()
+    # Besides what staff and customers typed, the cards' printed references are data.
+    shop_id = screens.cafe.shop.id
+    with app.app_context():
+        cards = db.session.scalars(select(TokenCard).where(TokenCard.shop_id == shop_id)).all()
+        references = [short_reference(card) for card in cards]
+        db.session.rollback()
+    owner_data = staff_data(app, screens.cafe.shop) + references
+    assert len(korean_owner_screens) >= 7
+    for name, html in korean_owner_screens.items():
+        assert '<html lang="ko">' in html, name
+        assert 'href="/admin' in html and "?lang=en" in html, f"{name} has no language switch"
+        text = visible_text(html)
+        for value in owner_data:
+            text = text.replace(value, "")
+        left = sorted(p for p in phrases if p in text)
+        assert left == [], f"{name} still shows Tabby's English: {left}"
+        runs = re.findall(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,})+", text)
+        assert runs == [], f"{name} shows untranslated words: {runs}"
+        assert re.search("[가-힣]", text), name
+    # What a button asks before it acts is in the owner's language too.
+    assert "사용을 중지할까요?" in korean_owner_screens["admin-cards"]
+
+
+def test_owner_actions_answer_in_the_owner_language(login, cafe):
+    owner = login(cafe.owner)
+    response = owner.post_form("/admin/menu/categories", {"name": "Tea"}, headers=KOREAN)
+    page = owner.get(response.headers["Location"], headers=KOREAN).get_data(as_text=True)
+    assert "Tea 카테고리를 추가했어요." in page
+    response = owner.post_form("/admin/menu/categories", {"name": "Tea"}, headers=KOREAN)
+    assert response.status_code == 409
+    assert "Tea 카테고리가 이미 있어요." in response.get_data(as_text=True)
+    response = owner.post_form("/admin/menu/categories", {"name": "Cake"})
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Added the category Cake." in page
 
 
 def test_staff_actions_answer_in_the_staff_language(staff_client, cafe):

@@ -4,7 +4,9 @@ Only owners get in, and only to their own shop: every lookup is by id *and* the
 logged-in owner's shop. The routes live in one module per page group, all on `bp`.
 """
 
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, redirect, render_template
+from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -19,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def owners_only():
     if not current_user.is_owner:
-        abort(403, "Only the shop's owners can open the back office.")
+        abort(403, lazy_gettext("Only the shop's owners can open the back office."))
 
 
 @bp.get("")
@@ -52,6 +54,46 @@ def done(message: str, location: str, category: str = "success"):
 def page_with_error(template: str, problem: Refused, **context):
     """The page again, with what was typed and why it was refused; nothing was saved."""
     return render_template(template, error=problem.message, **context), problem.status_code
+
+
+# The back office's words for values stored in English (card kinds, what staff did to a
+# line, the CSV files), in the owner's language.
+KIND_LABELS = {"table": lazy_gettext("table card"), "personal": lazy_gettext("personal card")}
+ADJUSTMENT_LABELS = {
+    "void": lazy_gettext("void"),
+    "comp": lazy_gettext("comp"),
+    "discount": lazy_gettext("discount"),
+    "remake": lazy_gettext("remake"),
+}
+EXPORT_LABELS = {
+    "tabs": lazy_gettext("Tabs"),
+    "lines": lazy_gettext("Lines"),
+    "payments": lazy_gettext("Payments"),
+}
+
+
+@bp.app_template_global()
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+@bp.app_template_global()
+def adjustment_label(kind: str) -> str:
+    return ADJUSTMENT_LABELS.get(kind, kind)
+
+
+@bp.app_template_global()
+def export_label(what: str) -> str:
+    return EXPORT_LABELS.get(what, what)
+
+
+@bp.app_template_global()
+def day_title(when) -> str:
+    """The day as the owner's language writes a date in full ("Monday 3 June 2024")."""
+    language = str(get_locale() or "en")
+    if language == "en":
+        return f"{when.strftime('%A')} {when.day} {when.strftime('%B %Y')}"
+    return format_date(when, format="full", locale=language)
 
 
 # The page groups register their routes on `bp` when imported.

@@ -1,6 +1,7 @@
 """Back office: token cards, and printing them."""
 
 from flask import make_response, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from blueprints.admin import bp, checked, done, owned
@@ -38,8 +39,10 @@ def parse_count(raw: str | None) -> int:
     text = (raw or "").strip()
     if not text.isascii() or not text.isdigit() or len(text) > 6:
         raise Refused(
-            f"Enter how many cards to make as a whole number from 1 to "
-            f"{shop_service.MAX_CARDS_PER_BATCH}."
+            gettext(
+                "Enter how many cards to make as a whole number from 1 to %(most)s.",
+                most=shop_service.MAX_CARDS_PER_BATCH,
+            )
         )
     return int(text)
 
@@ -59,9 +62,17 @@ def add_cards():
             made = shop_service.add_cards(current_user.shop, form.kind.data, count)
     except Refused as problem:
         return cards_page(problem.status_code, error=problem.message, batch_form=form)
-    labels = made[0].label if len(made) == 1 else f"{made[0].label} to {made[-1].label}"
-    plural = "s" if len(made) > 1 else ""
-    return done(f"Made {len(made)} card{plural}: {labels}.", url_for(".cards"))
+    if len(made) == 1:
+        labels = made[0].label
+    else:
+        labels = gettext("%(first)s to %(last)s", first=made[0].label, last=made[-1].label)
+    message = ngettext(
+        "Made %(num)d card: %(labels)s.",
+        "Made %(num)d cards: %(labels)s.",
+        len(made),
+        labels=labels,
+    )
+    return done(message, url_for(".cards"))
 
 
 @bp.post("/cards/<id:card_id>/revoke")
@@ -101,7 +112,9 @@ def download(body, mimetype: str, what: str, ext: str):
 def printable(card_id: int) -> TokenCard:
     card = owned(TokenCard, card_id)
     if not card.active:
-        raise Refused(f"{card.label} is no longer in use, so it is not printed.")
+        raise Refused(
+            gettext("%(card)s is no longer in use, so it is not printed.", card=card.label)
+        )
     return card
 
 
@@ -109,10 +122,10 @@ def printable(card_id: int) -> TokenCard:
 def print_cards():
     paper = request.args.get("paper", "a4").lower()
     if paper not in PAPERS:
-        raise Refused("Choose A4 or US Letter paper.")
+        raise Refused(gettext("Choose A4 or US Letter paper."))
     kind = request.args.get("kind", "")
     if kind and kind not in CARD_KINDS:
-        raise Refused("Choose table cards, personal cards, or all cards.")
+        raise Refused(gettext("Choose table cards, personal cards, or all cards."))
     ids = request.args.getlist("card")
     cards = card_service.cards_to_print(current_user.shop, kind or None, ids)
     what = "cards" if ids or not kind else f"{kind}-cards"

@@ -1,6 +1,7 @@
 """Back office: the menu's categories and items."""
 
 from flask import render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.admin import bp, checked, done, owned, page_with_error
@@ -48,10 +49,10 @@ def item_fields(form: MenuItemForm) -> dict:
     try:
         price = parse_amount(form.price.data, current_user.shop.currency)
     except AmountError as problem:
-        raise Refused(f"Price: {problem}") from None
+        raise Refused(gettext("Price: %(problem)s", problem=problem)) from None
     sort = (form.sort.data or "0").strip()
     if not sort.isascii() or not sort.isdigit() or len(sort) > 4:
-        raise Refused("The position must be a whole number from 0 to 9999.")
+        raise Refused(gettext("The position must be a whole number from 0 to 9999."))
     return {
         "name": form.name.data,
         "description": form.description.data,
@@ -79,7 +80,9 @@ def add_category():
             category = menu_service.add_category(current_user.shop, form.name.data)
     except Refused as problem:
         return menu_page(problem.status_code, error=problem.message, category_form=form)
-    return done(f"Added the category {category.name}.", url_for(".menu"))
+    return done(
+        gettext("Added the category %(category)s.", category=category.name), url_for(".menu")
+    )
 
 
 @bp.post("/menu/categories/<id:category_id>")
@@ -92,7 +95,7 @@ def rename_category(category_id: int):
             menu_service.rename_category(category, form.name.data)
     except Refused as problem:
         return menu_page(problem.status_code, error=problem.message)
-    return done(f"Renamed to {category.name}.", url_for(".menu"))
+    return done(gettext("Renamed to %(category)s.", category=category.name), url_for(".menu"))
 
 
 @bp.post("/menu/categories/<id:category_id>/move")
@@ -101,7 +104,11 @@ def move_category(category_id: int):
     form = checked(MoveForm())
     with unit_of_work():
         menu_service.move_category(category, -1 if form.direction.data == "up" else 1)
-    return done(f"Moved {category.name} {form.direction.data}.", url_for(".menu"))
+    if form.direction.data == "up":
+        moved = gettext("Moved %(category)s up.", category=category.name)
+    else:
+        moved = gettext("Moved %(category)s down.", category=category.name)
+    return done(moved, url_for(".menu"))
 
 
 @bp.post("/menu/categories/<id:category_id>/delete")
@@ -114,7 +121,7 @@ def delete_category(category_id: int):
             menu_service.delete_category(category)
     except Refused as problem:
         return menu_page(problem.status_code, error=problem.message)
-    return done(f"Deleted the category {name}.", url_for(".menu"))
+    return done(gettext("Deleted the category %(category)s.", category=name), url_for(".menu"))
 
 
 # -- items -------------------------------------------------------------------------------
@@ -129,7 +136,7 @@ def add_item():
             item = menu_service.save_item(current_user.shop, None, **fields)
     except Refused as problem:
         return menu_page(problem.status_code, error=problem.message, item_form=form)
-    return done(f"Added {item.name}.", url_for(".menu"))
+    return done(gettext("Added %(item)s.", item=item.name), url_for(".menu"))
 
 
 @bp.route("/menu/items/<id:item_id>", methods=["GET", "POST"])
@@ -153,7 +160,7 @@ def item(item_id: int):
         return page_with_error(
             ITEM_TEMPLATE, problem, shop=shop, item=item, form=form, category_names=category_names()
         )
-    return done(f"Saved {item.name}.", url_for(".menu"))
+    return done(gettext("Saved %(item)s.", item=item.name), url_for(".menu"))
 
 
 @bp.post("/menu/items/<id:item_id>/available")
@@ -162,8 +169,11 @@ def item_available(item_id: int):
     form = checked(SwitchForm())
     with unit_of_work():
         menu_service.set_available(item, form.value.data == "1")
-    state = "available" if item.available else "not available"
-    return done(f"{item.name} is {state}.", url_for(".menu"))
+    if item.available:
+        message = gettext("%(item)s is available.", item=item.name)
+    else:
+        message = gettext("%(item)s is not available.", item=item.name)
+    return done(message, url_for(".menu"))
 
 
 @bp.post("/menu/items/<id:item_id>/delete")
@@ -174,9 +184,11 @@ def delete_item(item_id: int):
     with unit_of_work():
         archived = menu_service.delete_item(item)
     if archived:
-        message = f"{name} is off the menu; it stays on past tabs, so it was archived."
+        message = gettext(
+            "%(item)s is off the menu; it stays on past tabs, so it was archived.", item=name
+        )
     else:
-        message = f"Deleted {name}."
+        message = gettext("Deleted %(item)s.", item=name)
     return done(message, url_for(".menu"))
 
 
@@ -186,4 +198,4 @@ def restore_item(item_id: int):
     checked(EmptyForm())
     with unit_of_work():
         menu_service.restore_item(item)
-    return done(f"{item.name} is back on the menu.", url_for(".menu"))
+    return done(gettext("%(item)s is back on the menu.", item=item.name), url_for(".menu"))

@@ -1,6 +1,7 @@
 """Back office: the shop's settings."""
 
 from flask import render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.admin import bp, done, page_with_error
@@ -23,7 +24,7 @@ def settings():
     try:
         if not form.validate_on_submit():
             if form.closing_time.errors:
-                raise Refused("Enter the closing time as hours and minutes, like 17:30.")
+                raise Refused(gettext("Enter the closing time as hours and minutes, like 17:30."))
             raise Refused(first_error(form))
         with unit_of_work():
             notes = shop_service.update_settings(
@@ -42,7 +43,7 @@ def settings():
                     try:
                         deposit = parse_amount(form.deposit.data, shop.currency, allow_blank=True)
                     except AmountError as problem:
-                        raise Refused(f"Deposit: {problem}") from None
+                        raise Refused(gettext("Deposit: %(problem)s", problem=problem)) from None
                 shop_service.set_payment_settings(
                     shop,
                     tip_presets=form.tip_presets.data if "tip_presets" in request.form else None,
@@ -50,4 +51,4 @@ def settings():
                 )
     except Refused as problem:
         return page_with_error(TEMPLATE, problem, shop=shop, form=form)
-    return done(" ".join(["Settings saved.", *notes]), url_for(".settings"))
+    return done(" ".join([gettext("Settings saved."), *notes]), url_for(".settings"))

@@ -1,6 +1,7 @@
 """Back office: the shop's staff and owners."""
 
 from flask import render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user
 
 from blueprints.admin import bp, checked, done, owned
@@ -47,7 +48,12 @@ def add_member():
             )
     except Refused as problem:
         return staff_page(problem.status_code, error=problem.message, add_form=form)
-    return done(f"{member.email} can now log in as {member.role}.", url_for(".staff"))
+    return done(
+        gettext(
+            "%(email)s can now log in as %(role)s.", email=member.email, role=role_name(member)
+        ),
+        url_for(".staff"),
+    )
 
 
 @bp.post("/staff/<id:member_id>/password")
@@ -62,9 +68,15 @@ def reset_password(member_id: int):
         return staff_page(problem.status_code, error=problem.message)
     if member.id == current_user.id:
         login_user(member)  # this browser stays in; every other session of theirs ends
-        return done("Your password is changed; other sessions were logged out.", url_for(".staff"))
+        return done(
+            gettext("Your password is changed; other sessions were logged out."),
+            url_for(".staff"),
+        )
     return done(
-        f"New password set for {member.display_name}; they were logged out everywhere.",
+        gettext(
+            "New password set for %(name)s; they were logged out everywhere.",
+            name=member.display_name,
+        ),
         url_for(".staff"),
     )
 
@@ -80,9 +92,11 @@ def set_active(member_id: int):
     except Refused as problem:
         return staff_page(problem.status_code, error=problem.message)
     if member.active:
-        return done(f"{member.display_name} can log in again.", url_for(".staff"))
+        return done(
+            gettext("%(name)s can log in again.", name=member.display_name), url_for(".staff")
+        )
     return done(
-        f"{member.display_name} is deactivated and was logged out everywhere.",
+        gettext("%(name)s is deactivated and was logged out everywhere.", name=member.display_name),
         url_for(".staff") if member.id != current_user.id else url_for("staff.login"),
     )
 
@@ -97,4 +111,11 @@ def set_role(member_id: int):
             team.set_role(member, form.role.data)
     except Refused as problem:
         return staff_page(problem.status_code, error=problem.message)
-    return done(f"{member.display_name} is now {member.role}.", url_for(".staff"))
+    return done(
+        gettext("%(name)s is now %(role)s.", name=member.display_name, role=role_name(member)),
+        url_for(".staff"),
+    )
+
+
+def role_name(member: StaffMember) -> str:
+    return gettext("owner") if member.role == "owner" else gettext("staff")
