@@ -54,6 +54,7 @@ CLASSES = {
     "push.subscribe": TAB,
     "push.unsubscribe": TAB,
     "payments.pay_by_card": TAB,
+    "payments.deposit_by_card": TAB,
     "payments.card_done": TAB,
     "payments.card_cancelled": TAB,
     "payments.stripe_webhook": WEBHOOK,
