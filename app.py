@@ -16,6 +16,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
 from jinja2 import pass_context
 from limits import parse_many
 from sqlalchemy import event
@@ -33,44 +34,10 @@ from config import (
     vapid_key_from_instance,
 )
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+from fast_answers import FastAnswers
+from headers import PRIVATE, security_headers
 from money import format_money, format_plain
 from services import MAX_ID, Refused
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
-
-# Nothing in Tabby uses these browser features; refusing them means injected or
-# third-party code cannot either.
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "bluetooth",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "serial",
-        "usb",
-    )
-)
 
 RATE_LIMITS = (
     "RATELIMIT_CARD_SCAN",
@@ -96,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_compression(app)
     register_commands(app)
     register_push(app)
+    register_wsgi_layers(app)
     return app
 
 
@@ -111,17 +79,29 @@ def register_config(app: Flask, overrides: dict | None) -> None:
             raise ValueError(f"{name}={app.config[name]!r} is not a rate limit: {error}") from None
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+
+def register_wsgi_layers(app: Flask) -> None:
+    """What sits in front of Flask. ProxyFix is outermost, so the fast answers see the
+    scheme and host the phone used."""
+    if app.config["FAST_ANSWERS"]:
+        app.wsgi_app = FastAnswers(app, app.wsgi_app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
 
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Not Flask-Login's own context processor: it loads the user for every template,
+    # and on a customer's page that runs session protection, which rewrites the
+    # session cookie on every view. Handing templates the lazy proxy loads the user
+    # only where a template asks (staff and owner pages).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     limiter.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = lazy_gettext("Please log in to see the counter.")
@@ -387,21 +367,13 @@ def register_template_helpers(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def harden(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         # Behind a proxy that terminates TLS the request itself may look like plain
         # HTTP; an https BASE_URL says the public site is HTTPS all the same.
-        if request.is_secure or app.config["BASE_URL"].startswith("https://"):
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+        https = request.is_secure or app.config["BASE_URL"].startswith("https://")
+        for name, value in security_headers(https):
+            response.headers.setdefault(name, value)
         if response.mimetype == "text/html" or response.mimetype == "application/json":
-            # Bills and tabs are personal; never let a shared cache keep them.
-            response.headers.setdefault("Cache-Control", "private, no-cache")
+            response.headers.setdefault("Cache-Control", PRIVATE)
         return response
 
 

@@ -283,6 +283,8 @@ def push_worker(once: bool):
         stop.set()
     finally:
         dispatcher.close()
+
+
 # -- history for load and scale tests ------------------------------------------------
 
 HISTORY_MENU = DEMO_MENU[:6]

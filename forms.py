@@ -202,3 +202,11 @@ def first_error(form: FlaskForm) -> str:
         if errors:
             return errors[0]
     return "Something in the form was not right."
+
+
+def submitted(form: FlaskForm) -> FlaskForm:
+    """The form as sent (CSRF token included), or Refused with its first problem: a
+    clear 400, and nothing done."""
+    if not form.validate_on_submit():
+        raise Refused(first_error(form))
+    return form

@@ -3,6 +3,7 @@ turns it into text or back."""
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -61,7 +62,10 @@ def to_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_digits(currency))
 
 
+@lru_cache(maxsize=8192)
 def format_money(minor: int, currency: str, locale: str = "en") -> str:
+    # Cached: Babel rebuilds the locale's pattern on every call, and a busy counter
+    # shows the same few hundred amounts again and again.
     return format_currency(to_decimal(minor, currency), currency, locale=locale.replace("-", "_"))
 
 

@@ -5,10 +5,10 @@ and does it come back by itself?
 
 Makes the scratch database `tabby_faults`, seeds a café with PHONES open tabs, starts
 gunicorn (the production settings, as bench/load.py does) and runs PHONES phone
-threads ordering as fast as they can, one barista thread marking lines ready and one
-taking payments. After a few seconds it restarts PostgreSQL
-(`pg_ctlcluster --skip-systemctl-redirect <version> main restart`), keeps the load
-going, then:
+threads ordering as fast as they can, as many polling their tab with If-None-Match
+(the open tab page), one barista thread marking lines ready and one taking payments.
+After a few seconds it restarts PostgreSQL (`pg_ctlcluster --skip-systemctl-redirect
+<version> main restart`), keeps the load going, then:
 
 1. waits until /healthz answers again, without touching gunicorn;
 2. sends every order that failed again, with the same request key (what a phone's
@@ -16,10 +16,13 @@ going, then:
 3. checks the database: each order answered 200 is on its tab exactly once and no
    line exists that was not answered 200; each paid tab has exactly one payment for
    exactly its bill; no payment on a live tab; no rows pointing at missing tabs or at
-   another shop's tab.
+   another shop's tab;
+4. polls every tab once more with the last ETag its poller got: a 304 for a tab
+   that has moved on since (a version kept in memory across the restart) is a
+   failure.
 
-Answers other than 200, 303, 409 (tab already paid) and 503 count as failures: in
-particular any 500. This restarts the whole PostgreSQL server: other users of it
+Answers other than 200, 303, 304, 409 (tab already paid) and 503 count as failures:
+in particular any 500. This restarts the whole PostgreSQL server: other users of it
 see their connections dropped too.
 """
 
@@ -57,7 +60,7 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 TAB_ROW = re.compile(r'data-tab-id="(\d+)"')
 QUEUE_ROW = re.compile(r'class="queue-row line-(\w+)" data-line-id="(\d+)"')
 AMOUNT = re.compile(r'name="amount" inputmode="decimal" value="([^"]*)"')
-OK_STATUSES = {200, 303, 409, 503}
+OK_STATUSES = {200, 303, 304, 409, 503}
 ACCESS_STATUS = re.compile(r'"(\w+ \S+) HTTP/[\d.]+" (\d{3}) ')
 
 
@@ -109,6 +112,53 @@ def phone_thread(phone: dict, items: list[int], log: Log, stop: threading.Event)
         if status == 409:  # paid by the barista: this phone is done
             return
         time.sleep(random.uniform(0.05, 0.2))
+
+
+def poller_thread(phone: dict, log: Log, stop: threading.Event, last_seen: dict):
+    """The phone's open tab page, polling with the ETag of the last answer it had:
+    a 304 must never hide a change, whoever made it and whatever was restarting."""
+    session = requests.Session()
+    session.cookies.set("tabby_phone", phone["phone_id"])
+    etag = None
+    while not stop.is_set():
+        headers = {"Accept": "application/json"}
+        if etag:
+            headers["If-None-Match"] = etag
+        try:
+            response = session.get(
+                f"{BASE}/tab/{phone['public_id']}/live", headers=headers, timeout=10
+            )
+            log.answer("poll", response.status_code)
+            if response.status_code == 200:
+                etag = response.headers.get("ETag", etag)
+        except requests.RequestException as problem:
+            log.answer("poll", type(problem).__name__)
+        time.sleep(random.uniform(0.2, 0.5))
+    last_seen[phone["public_id"]] = (session, etag)
+
+
+def stale_polls(url: str, last_seen: dict) -> list[str]:
+    """Once everything is back: each poller asks once more with the last ETag it got.
+    A 304 is right only if the tab is still at that version."""
+    problems = []
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for public_id, (session, etag) in last_seen.items():
+            if not etag:
+                continue
+            tab_id, version = conn.execute(
+                "SELECT id, version FROM tabs WHERE public_id = %s", (public_id,)
+            ).fetchone()
+            answer = session.get(
+                f"{BASE}/tab/{public_id}/live",
+                headers={"Accept": "application/json", "If-None-Match": etag},
+                timeout=10,
+            )
+            current = f'W/"tab-{tab_id}-{version}"'
+            if answer.status_code == 304 and etag != current:
+                problems.append(f"poll of tab {tab_id}: 304 for {etag}, the tab is at {current}")
+            elif answer.status_code not in (200, 304):
+                problems.append(f"poll of tab {tab_id}: {answer.status_code} after recovery")
+    return problems
 
 
 def order(session, phone, csrf, item_id, key):
@@ -314,6 +364,11 @@ def main():
         threading.Thread(target=phone_thread, args=(p, fixture["items"], log, stop))
         for p in fixture["phones"]
     ]
+    last_seen: dict = {}
+    threads += [
+        threading.Thread(target=poller_thread, args=(p, log, stop, last_seen))
+        for p in fixture["phones"]
+    ]
     threads.append(threading.Thread(target=barista_thread, args=(fixture["staff"][0], log, stop)))
     threads.append(
         threading.Thread(target=payer_thread, args=(fixture["staff"][1], log, stop, args.pay))
@@ -358,6 +413,7 @@ def main():
                 answered.add(key)
         result["retries"] = dict(retried)
         check = check_database(url, {k: "200" for k in answered})
+        check["problems"] += stale_polls(url, last_seen)
         result["gunicorn_master_unchanged"] = server.poll() is None and server.pid == master_pid
     finally:
         stop.set()

@@ -32,6 +32,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import resource
 import secrets
 import statistics
@@ -50,6 +51,7 @@ BIN = Path(sys.executable).parent
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_BENCH_DB = os.environ.get("BENCH_PG_DATABASE", "tabby_bench")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 APP_PORT, HELLO_PORT = 8871, 8872
 STAFF = 3
 
@@ -73,6 +75,21 @@ def scratch_database(kind: str, workdir: Path, name: str = PG_BENCH_DB) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def settle(kind: str, url: str) -> None:
+    """A database that has been in use a while: statistics gathered, the bulk insert's
+    dirty pages written out. Without this PostgreSQL's checkpoint and autovacuum run
+    in the middle of the first rush."""
+    if kind != "postgresql":
+        return
+    import psycopg
+
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
 
 
 def flask(env: dict, *args: str) -> None:
@@ -125,37 +142,94 @@ def seed_bench_shop(url: str, secret: str, phones: int, workdir: Path) -> Path:
     return path
 
 
-def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 400) -> dict:
-    """CPU milliseconds per request inside one process, no HTTP and no gunicorn: the
-    same ratios as the saturation phases, but blind to whatever else the machine runs."""
+def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 1000) -> dict:
+    """CPU milliseconds per request inside one process, no HTTP and no gunicorn: each
+    request is a direct WSGI call with the cookies a phone or a barista holds. The same
+    ratios as the saturation phases, blind to whatever else the machine runs; and, for
+    scale, what the answers given before Flask save (the same requests with them off)."""
+    from werkzeug.test import EnvironBuilder
+
     from app import create_app
     from bench.hello import app as hello_app
     from extensions import db
 
     fixture = json.loads(fixture_path.read_text())
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "PUSH_DISPATCHER": "off"}
+    app = create_app(config)
+    plain = create_app({**config, "FAST_ANSWERS": False})
     phone = fixture["phones"][-1]
+    tab_url = f"/tab/{phone['public_id']}"
+
+    # A phone and a barista as a browser leaves them: signed phone cookie, a session.
     client = app.test_client()
     client.set_cookie("tabby_phone", phone["phone_id"])
-    tab_url = f"/tab/{phone['public_id']}"
+    client.get(tab_url)
     etag = client.get(f"{tab_url}/live").headers["ETag"]
-    hello = hello_app.test_client()
+    barista = app.test_client()
+    login = barista.get("/staff/login").get_data(as_text=True)
+    barista.post(
+        "/staff/login",
+        data={"csrf_token": CSRF_META.search(login).group(1), **fixture["staff"][0]},
+    )
+
+    def cookies(of) -> str:
+        return "; ".join(
+            f"{name}={of.get_cookie(name).value}"
+            for name in ("tabby_phone", "tabby_session")
+            if of.get_cookie(name)
+        )
+
+    def request(target, path: str, who=client, expect="200", **headers):
+        # The client's own address and browser name: staff sessions are bound to them.
+        environ = EnvironBuilder(
+            path=path, headers={"Cookie": cookies(who), **headers}, environ_base=who.environ_base
+        ).get_environ()
+
+        def call():
+            answered = []
+            body = target(dict(environ), lambda status, *_: answered.append(status))
+            b"".join(body)
+            getattr(body, "close", lambda: None)()
+            if not answered[0].startswith(expect):
+                raise SystemExit(f"in-process {path}: {answered[0]}, not {expect}")
+
+        return call
+
+    def every_row_drawn():
+        app.extensions.get("counter_rows", {}).clear()
+        counter()
+
+    counter = request(app, "/staff/live", barista, Accept="application/json")
     calls = {
-        "hello world": lambda: hello.get("/"),
-        "tab page": lambda: client.get(tab_url),
-        "poll: unchanged (304)": lambda: client.get(
-            f"{tab_url}/live", headers={"If-None-Match": etag}
+        "hello world": request(hello_app, "/"),
+        "tab page": request(app, tab_url),
+        "tab page, drawn by Flask": request(plain, tab_url),
+        "poll: unchanged (304)": request(
+            app, f"{tab_url}/live", expect="304", **{"If-None-Match": etag}
         ),
+        "poll: unchanged (304), through Flask": request(
+            plain, f"{tab_url}/live", expect="304", **{"If-None-Match": etag}
+        ),
+        "counter poll, rows kept": counter,
+        "counter poll, every row drawn": every_row_drawn,
     }
+    # On PostgreSQL the kept tab versions are used once the listener is up.
+    watch = app.extensions["fast_answers"].watch
+    calls["tab page"]()
+    deadline = time.monotonic() + 5
+    while watch is not None and not watch.watching and time.monotonic() < deadline:
+        time.sleep(0.05)
     result = {}
     for name, call in calls.items():
         call()
+        times = 20 if name.startswith("counter") else repeat
         started = time.process_time()
-        for _ in range(repeat):
+        for _ in range(times):
             call()
-        result[name] = round((time.process_time() - started) / repeat * 1000, 3)
-    with app.app_context():
-        db.engine.dispose()
+        result[name] = round((time.process_time() - started) / times * 1000, 3)
+    for made in (app, plain):
+        with made.app_context():
+            db.engine.dispose()
     return result
 
 
@@ -270,6 +344,7 @@ def locust(
                 "rps": float(row["Requests/s"]),
                 "p50_ms": number(row["50%"]),
                 "p99_ms": number(row["99%"]),
+                "bytes": number(row["Average Content Size"]),
             }
     locust_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {
@@ -317,8 +392,11 @@ def one_run(args, run: int, workdir: Path, env: dict, servers) -> dict:
         )
     hello = saturation["hello world"]["stats"]["hello world"]["rps"]
     tab_page = saturation["tab page"]["stats"]["tab page"]["rps"]
-    poll_stats = saturation["poll: unchanged (304)"]["stats"]
-    poll = poll_stats.get("poll: unchanged (304)", {"rps": 0})["rps"]
+    poll_stats = saturation["poll: unchanged (304)"]["stats"].get(
+        "poll: unchanged (304)", {"rps": 0, "bytes": 0}
+    )
+    # Every answer must have been an empty 304; a body means some were not.
+    poll = poll_stats["rps"] if poll_stats["bytes"] == 0 else 0
     rush_stats = rush["stats"]
     polls_304 = rush_stats.get("poll: unchanged (304)", {}).get("count", 0)
     polls_200 = rush_stats.get("poll: changed (200)", {}).get("count", 0)
@@ -355,6 +433,7 @@ def bench_database(args, kind: str) -> dict:
     if args.history:
         shops, tabs = (int(n) for n in args.history.lower().split("x"))
         flask(env, "seed-history", "--shops", str(shops), "--tabs", str(tabs))
+        settle(kind, url)
     from config import normalise_database_url
 
     fixture = seed_bench_shop(normalise_database_url(url), secret, args.phones, workdir)
@@ -447,8 +526,8 @@ def summary(results: dict, args) -> str:
             cores(name, "server_cores"),
             fmt="{:.2f}",
         )
-    for name in ("hello world", "tab page", "poll: unchanged (304)"):
-        cells = [f"{r['cpu_ms_per_request'][name]:.2f}" for r in results.values()]
+    for name in next(iter(results.values()))["cpu_ms_per_request"]:
+        cells = [f"{r['cpu_ms_per_request'][name]:.3f}" for r in results.values()]
         lines.append(f"| In process, CPU ms per request: {name} | " + " | ".join(cells) + " |")
     verdicts = []
     for label, (key, target, op) in TARGETS.items():

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from blueprints import error_response, wants_json
 from extensions import db, limiter
+from fast_answers import PHONE_COOKIE, keep_page, phone_signer
 from forms import (
     BillForm,
     EmptyForm,
@@ -39,8 +40,9 @@ from forms import (
     OpenTabForm,
     OrderForm,
     RatingForm,
-    first_error,
+    submitted,
 )
+from headers import PRIVATE
 from models import PayRequest, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
@@ -54,13 +56,12 @@ from services.shops import menu_items
 
 bp = Blueprint("customer", __name__)
 
-PHONE_COOKIE = "tabby_phone"
 PHONE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 _PHONE_ID = re.compile(r"^[A-Za-z0-9_-]{22,43}$")
 
 
 def _signer() -> Signer:
-    return Signer(current_app.secret_key, salt="tabby-phone")
+    return phone_signer(current_app.secret_key)
 
 
 def sign_phone_id(value: str) -> str:
@@ -195,9 +196,7 @@ def card(code: str):
 @open_limit
 def open_tab(code: str):
     card = card_or_friendly_404(code)
-    form = OpenTabForm()
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
+    form = submitted(OpenTabForm())
     try:
         with unit_of_work():
             tab = tab_service.open_tab(card, ensure_phone_id(), form.customer_name.data)
@@ -214,6 +213,7 @@ def tab(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
         return redirect(url_for(".receipt", public_id=public_id))
+    keep_page(request.environ, tab.version, tab.shop.settings_version)
     return render_template(
         "customer/tab.html",
         tab=tab,
@@ -228,8 +228,9 @@ def tab(public_id: str):
 def tab_live(public_id: str):
     """Polled by the open tab page; 304 when nothing changed since the last answer.
 
-    Most polls find nothing new, so they read three columns of one row and stop
-    there; only a change (or a stranger's phone) loads the tab itself."""
+    The owner's unchanged polls, nearly all of them, are answered before Flask
+    (fast_answers.py). Here too, with those off, the owner's poll reads three columns
+    of one row and stops there; a friend's phone is checked against the whole tab."""
     row = db.session.execute(
         select(Tab.id, Tab.version, Tab.phone_id).where(Tab.public_id == public_id)
     ).first()
@@ -237,9 +238,11 @@ def tab_live(public_id: str):
     if row is not None and row.phone_id and mine and secrets.compare_digest(row.phone_id, mine):
         etag = f"tab-{row.id}-{row.version}"
         if request.if_none_match.contains_weak(etag):
-            return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+            return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
     tab = my_tab(public_id, with_lines=False)
     etag = f"tab-{tab.id}-{tab.version}"
+    if request.if_none_match.contains_weak(etag):
+        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
     payload = {
         "version": tab.version,
         "status": tab.status,
@@ -289,8 +292,7 @@ def order(public_id: str):
     tab = my_tab(public_id)
     form = OrderForm()
     try:
-        if not form.validate_on_submit():
-            raise Refused(first_error(form))
+        submitted(form)
         with unit_of_work():
             line = tab_service.add_line(
                 tab,
@@ -443,7 +445,7 @@ def bill_live(public_id: str):
     tab = my_tab(public_id, with_lines=False)
     etag = f"bill-{tab.id}-{tab.version}"
     if request.if_none_match.contains_weak(etag):
-        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
     payload = bill_live_payload(tab)
     if tab.status == PAID:
         payload["redirect"] = url_for(".receipt", public_id=public_id)
@@ -456,9 +458,7 @@ def bill_live(public_id: str):
 def rate(public_id: str):
     """One tap on the bill: how was it? Optional, and never in the way of paying."""
     tab = my_tab(public_id, with_lines=False)
-    form = RatingForm()
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
+    form = submitted(RatingForm())
     with unit_of_work():
         rating = feedback_service.rate(tab, phone_id(), form.rating.data, form.comment.data)
     message = (
@@ -476,9 +476,7 @@ def rate(public_id: str):
 def flag_line(public_id: str, line_id: int):
     """Something wasn't right with a line: the counter sees it at once."""
     tab = my_tab(public_id)
-    form = FlagLineForm()
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
+    form = submitted(FlagLineForm())
     line = feedback_service.tab_line(tab, line_id)
     with unit_of_work():
         feedback_service.flag_line(tab, line, phone_id(), form.note.data)
@@ -495,8 +493,7 @@ def pay_at_counter(public_id: str):
     tab = my_tab(public_id)
     form = BillForm()
     try:
-        if not form.validate_on_submit():
-            raise Refused(first_error(form))
+        submitted(form)
         try:
             custom = parse_amount(form.custom_tip.data, tab.currency, allow_blank=True)
         except AmountError as problem:
@@ -638,9 +635,7 @@ def join_page(token: str):
 
 @bp.post("/join/<token:token>")
 def join(token: str):
-    form = JoinForm()
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
+    form = submitted(JoinForm())
     with unit_of_work():
         tab = pay_service.join(token, ensure_phone_id(), form.name.data)
     return redirect(url_for(".tab", public_id=tab.public_id), code=303)

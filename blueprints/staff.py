@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
+from blueprints.counter_rows import draw_rows
 from extensions import db, limiter, login_manager
 from forms import (
     AdjustLineForm,
@@ -40,10 +41,13 @@ from forms import (
     VoidLineForm,
     WalkOutForm,
     first_error,
+    submitted,
 )
+from headers import PRIVATE
 from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.base import utcnow
 from models.payment import METHOD_LABELS, PAYMENT_METHODS
+from models.shop import closed_since
 from models.tab import LINE_LABELS, LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
 from services import NotFound, Refused, adjustments, parse_id, unit_of_work
@@ -120,12 +124,6 @@ def shop_card(card_id) -> TokenCard:
     return card
 
 
-def validated(form):
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
-    return form
-
-
 # -- signing in ----------------------------------------------------------------------
 
 
@@ -188,38 +186,43 @@ def logout():
 @login_required
 def counter():
     shop = current_user.shop
+    view = counter_view(shop.id)
     return render_template(
         "staff/counter.html",
         shop=shop,
-        view=counter_view(shop.id),
+        view=view,
+        rows=draw_rows(shop, view),
         form=EmptyForm(),
-        etag=counter_etag(shop.live_version, shop.timezone, shop.closing_time),
+        etag=counter_etag(
+            shop.live_version, shop.settings_version, shop.timezone, shop.closing_time
+        ),
         undelivered=push_service.failed_messages(shop.id),
     )
 
 
-def counter_etag(version: int, timezone: str, closing_time) -> str:
-    """The counter's version tag: the shop's live version, who is looking, and whether
-    today's closing time has passed (that flips "open past closing" on with no change
-    in the shop)."""
-    clock = Shop(timezone=timezone, closing_time=closing_time)  # not added to the session
-    closing = clock.closing_at(clock.local_today())
-    closed = int(closing is not None and utcnow() >= closing)
-    return f"counter-{current_user.shop_id}-{version}-{current_user.id}-{closed}"
+def counter_etag(live_version: int, settings_version: int, timezone: str, closing_time) -> str:
+    """The counter's version tag: the shop's live and settings versions, who is
+    looking, and whether today's closing time has passed (that flips "open past
+    closing" on with no change in the shop)."""
+    closed = int(closed_since(timezone, closing_time, utcnow()))
+    return (
+        f"counter-{current_user.shop_id}-{live_version}-{settings_version}"
+        f"-{current_user.id}-{closed}"
+    )
 
 
 @bp.get("/live")
 @login_required
 def counter_live():
     """Polled by the counter screen; 304 while nothing in the shop has changed."""
-    version, timezone, closing_time = db.session.execute(
-        select(Shop.live_version, Shop.timezone, Shop.closing_time).where(
+    version, settings_version, timezone, closing_time = db.session.execute(
+        select(Shop.live_version, Shop.settings_version, Shop.timezone, Shop.closing_time).where(
             Shop.id == current_user.shop_id
         )
     ).one()
-    etag = counter_etag(version, timezone, closing_time)
+    etag = counter_etag(version, settings_version, timezone, closing_time)
     if request.if_none_match.contains_weak(etag):
-        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
     shop = current_user.shop
     view = counter_view(shop.id)
     response = jsonify(
@@ -231,6 +234,7 @@ def counter_live():
             "staff/_counter_body.html",
             shop=shop,
             view=view,
+            rows=draw_rows(shop, view),
             form=EmptyForm(),
             undelivered=push_service.failed_messages(shop.id),
         ),
@@ -243,7 +247,7 @@ def counter_live():
 @login_required
 def move_line(line_id: int):
     line = shop_line(line_id)
-    form = validated(LineStatusForm())
+    form = submitted(LineStatusForm())
     if form.status.data == LINE_VOID:
         raise Refused(gettext("Use Void, with a reason, to remove a line."))
     with unit_of_work():
@@ -258,7 +262,7 @@ def move_line(line_id: int):
 @login_required
 def void_line(line_id: int):
     line = shop_line(line_id)
-    form = validated(VoidLineForm())
+    form = submitted(VoidLineForm())
     with unit_of_work():
         tab_service.move_line(line, LINE_VOID, current_user, form.reason.data)
     return done(gettext("%(item)s voided.", item=line.name), url_for(".tab", tab_id=line.tab_id))
@@ -269,7 +273,7 @@ def void_line(line_id: int):
 def remake_line(line_id: int):
     """Make it again: back to the queue at the same price."""
     line = shop_line(line_id)
-    form = validated(AdjustLineForm())
+    form = submitted(AdjustLineForm())
     with unit_of_work():
         adjustments.remake_line(line, current_user, form.reason.data)
     return done(
@@ -282,7 +286,7 @@ def remake_line(line_id: int):
 @login_required
 def comp_line(line_id: int):
     line = shop_line(line_id)
-    form = validated(AdjustLineForm())
+    form = submitted(AdjustLineForm())
     with unit_of_work():
         adjustments.comp_line(line, current_user, form.reason.data)
     return done(
@@ -295,7 +299,7 @@ def comp_line(line_id: int):
 @login_required
 def discount_line(line_id: int):
     line = shop_line(line_id)
-    form = validated(AdjustLineForm())
+    form = submitted(AdjustLineForm())
     with unit_of_work():
         adjustments.discount_line(
             line, current_user, form.kind.data, form.value.data, form.reason.data
@@ -372,7 +376,7 @@ def remind(tab_id: int):
 def walked_out(tab_id: int):
     """The customer left without paying: the tab closes with a reason, unpaid."""
     tab = shop_tab(tab_id)
-    form = validated(WalkOutForm())
+    form = submitted(WalkOutForm())
     with unit_of_work():
         tab_service.mark_walked_out(tab, current_user, form.reason.data)
     return done(gettext("Marked walked out: %(name)s.", name=tab.display_name), url_for(".counter"))
@@ -399,7 +403,7 @@ def pay_requests(tab: Tab) -> list[dict]:
 @login_required
 def order(tab_id: int):
     tab = shop_tab(tab_id)
-    form = validated(OrderForm())
+    form = submitted(OrderForm())
     with unit_of_work():
         line = tab_service.add_line(
             tab,
@@ -419,7 +423,7 @@ def order(tab_id: int):
 @login_required
 def payment(tab_id: int):
     tab = shop_tab(tab_id)
-    form = validated(PaymentForm())
+    form = submitted(PaymentForm())
     try:
         amount = parse_amount(form.amount.data, tab.currency)
         tip = parse_amount(form.tip.data, tab.currency, allow_blank=True)
@@ -472,7 +476,7 @@ def payment(tab_id: int):
 @login_required
 def close(tab_id: int):
     tab = shop_tab(tab_id)
-    form = validated(CloseTabForm())
+    form = submitted(CloseTabForm())
     with unit_of_work():
         tab_service.close_empty_tab(tab, current_user, form.deposit.data or None, form.reason.data)
         card_refund = checkout_service.deposit_refund(tab)
@@ -495,7 +499,7 @@ def close(tab_id: int):
 def deposit(tab_id: int):
     """The customer handed over the deposit: their orders now reach the queue."""
     tab = shop_tab(tab_id)
-    form = validated(DepositForm())
+    form = submitted(DepositForm())
     with unit_of_work():
         pay_service.confirm_deposit(tab, current_user, form.method.data)
     return done(
@@ -509,7 +513,7 @@ def deposit(tab_id: int):
 def new_tab():
     shop = current_user.shop
     if request.method == "POST":
-        form = validated(StaffOpenTabForm())
+        form = submitted(StaffOpenTabForm())
         card = shop_card(form.card_id.data) if form.card_id.data else None
         with unit_of_work():
             tab = tab_service.staff_open_tab(shop, current_user, card, form.customer_name.data)

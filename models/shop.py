@@ -1,11 +1,30 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from models.base import utcnow
+
+
+def closing_at(timezone: str, closing_time: time | None, day: date) -> datetime | None:
+    """When a shop in `timezone` that closes at `closing_time` (its wall clock) closes
+    on `day`, as UTC; None when it sets no closing time. A closing time after midnight
+    is not supported: a café closing at 01:00 sets 23:59 or leaves it empty."""
+    if closing_time is None:
+        return None
+    return datetime.combine(day, closing_time, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def closed_since(
+    timezone: str, closing_time: time | None, moment: datetime, now: datetime | None = None
+) -> bool:
+    """Whether the shop has closed for the day on which `moment` fell (shop's time):
+    a tab opened then and still live is open past closing."""
+    zone = ZoneInfo(timezone)
+    closing = closing_at(timezone, closing_time, moment.astimezone(zone).date())
+    return closing is not None and (now or datetime.now(UTC)) >= closing
 
 
 class Shop(db.Model):
@@ -29,6 +48,9 @@ class Shop(db.Model):
     # Bumped by every change staff should see, so the queue's poll can answer 304
     # from one indexed read instead of rebuilding the page.
     live_version: Mapped[int] = mapped_column(default=1)
+    # Bumped whenever a setting a customer's page shows changes (name, note, locale,
+    # currency, tips, deposit...): a tab page kept from before it is not served again.
+    settings_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.
@@ -43,11 +65,11 @@ class Shop(db.Model):
 
     def closing_at(self, day: date) -> datetime | None:
         """When the shop closes on `day` (a date in the shop's timezone), as UTC; None
-        when no closing time is set. A closing time after midnight is not supported:
-        a café closing at 01:00 sets 23:59 or leaves it empty."""
-        if self.closing_time is None:
-            return None
-        return datetime.combine(day, self.closing_time, tzinfo=self.zone).astimezone(UTC)
+        when no closing time is set."""
+        return closing_at(self.timezone, self.closing_time, day)
+
+    def closed_since(self, moment: datetime, now: datetime | None = None) -> bool:
+        return closed_since(self.timezone, self.closing_time, moment, now)
 
     @property
     def tip_percents(self) -> list[int]:
@@ -55,3 +77,20 @@ class Shop(db.Model):
 
     def __repr__(self) -> str:
         return f"<Shop {self.slug}>"
+
+
+# Counters the shop row carries for other reasons; they change through UPDATE
+# statements of their own and say nothing about the settings.
+_NOT_SETTINGS = {"live_version", "last_receipt_number", "settings_version"}
+
+
+@event.listens_for(Shop, "before_update")
+def _bump_settings_version(_mapper, _connection, shop: Shop) -> None:
+    """Any change to the shop's own columns through the ORM (the owner's settings page,
+    `flask shop set`, a test) moves the settings version, so no writer can forget."""
+    state = inspect(shop)
+    changed = any(
+        attr.history.has_changes() for attr in state.attrs if attr.key not in _NOT_SETTINGS
+    )
+    if changed:
+        shop.settings_version = (shop.settings_version or 1) + 1

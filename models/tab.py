@@ -238,10 +238,7 @@ class Tab(db.Model):
 
     def past_closing(self, now: datetime | None = None) -> bool:
         """Still live after the shop closed on the day the tab opened (shop's time)."""
-        if not self.is_live:
-            return False
-        closing = self.shop.closing_at(self.shop.local_today(as_utc(self.opened_at)))
-        return closing is not None and as_utc(now or utcnow()) >= closing
+        return self.is_live and self.shop.closed_since(as_utc(self.opened_at), now)
 
     @property
     def reference(self) -> str:

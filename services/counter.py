@@ -1,7 +1,13 @@
 """What the counter screen shows, read in a fixed number of queries however busy
-the shop is."""
+the shop is.
 
-from dataclasses import dataclass, field
+A busy counter lists every live tab, and is redrawn whenever anything in the shop
+changes. So the live tabs are first read as small rows (id, version, times): the
+page keeps each tab's drawn row per version (blueprints/counter_rows.py) and loads
+only the tabs whose row it must draw again."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -11,27 +17,85 @@ from models import Tab, TabLine, TokenCard
 from models.tab import DEPOSIT_PENDING, LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
 
 
+@dataclass(frozen=True)
+class LiveTab:
+    """A live tab as the counter first reads it: enough to know whether its row
+    changed since it was last drawn."""
+
+    id: int
+    version: int
+    status: str
+    deposit_status: str
+    opened_at: datetime
+    pay_requested_at: datetime | None
+
+    @property
+    def waiting_to_pay(self) -> bool:
+        return self.status == SETTLING
+
+    @property
+    def deposit_pending(self) -> bool:
+        return self.deposit_status == DEPOSIT_PENDING
+
+
 @dataclass
 class CounterView:
     queue: list[TabLine]
-    waiting_to_pay: list[Tab]
-    open_tabs: list[Tab]
+    # Oldest pay request first, then every other live tab, oldest first.
+    waiting_to_pay: list[LiveTab]
+    open_tabs: list[LiveTab]
     # Tabs whose deposit staff have not taken yet: their orders wait off the queue.
     deposits_to_take: list[Tab]
     # Lines a customer said weren't right, oldest first: remake, comp or discount them.
-    needs_attention: list[TabLine] = field(default_factory=list)
-
-    @property
-    def waiting_owed(self) -> int:
-        return sum(tab.total for tab in self.waiting_to_pay)
-
-    @property
-    def open_owed(self) -> int:
-        return sum(tab.total for tab in self.open_tabs)
+    needs_attention: list[TabLine]
 
 
 def counter_view(shop_id: int) -> CounterView:
-    queue = (
+    live = live_tabs(shop_id)
+    waiting = sorted(
+        (tab for tab in live if tab.waiting_to_pay), key=lambda t: (t.pay_requested_at, t.id)
+    )
+    pending = [tab.id for tab in live if tab.deposit_pending]
+    return CounterView(
+        queue=queue(shop_id),
+        waiting_to_pay=waiting,
+        open_tabs=[tab for tab in live if not tab.waiting_to_pay],
+        deposits_to_take=list(tabs_with_lines(shop_id, pending).values()),
+        needs_attention=needs_attention(shop_id),
+    )
+
+
+def live_tabs(shop_id: int) -> list[LiveTab]:
+    rows = db.session.execute(
+        select(
+            Tab.id,
+            Tab.version,
+            Tab.status,
+            Tab.deposit_status,
+            Tab.opened_at,
+            Tab.pay_requested_at,
+        )
+        .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
+        .order_by(Tab.opened_at, Tab.id)
+    )
+    return [LiveTab(*row) for row in rows]
+
+
+def tabs_with_lines(shop_id: int, tab_ids: list[int]) -> dict[int, Tab]:
+    """The shop's tabs by id, with what their rows show (lines, card), in one go."""
+    if not tab_ids:
+        return {}
+    tabs = db.session.execute(
+        select(Tab)
+        .where(Tab.shop_id == shop_id, Tab.id.in_(tab_ids))
+        .options(selectinload(Tab.lines), selectinload(Tab.card))
+        .order_by(Tab.opened_at, Tab.id)
+    ).scalars()
+    return {tab.id: tab for tab in tabs}
+
+
+def queue(shop_id: int) -> list[TabLine]:
+    return list(
         db.session.execute(
             select(TabLine)
             .join(TabLine.tab)
@@ -43,33 +107,26 @@ def counter_view(shop_id: int) -> CounterView:
             )
             .options(contains_eager(TabLine.tab).selectinload(Tab.card))
             .order_by(TabLine.ordered_at, TabLine.id)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
-    live = (
+
+
+def needs_attention(shop_id: int) -> list[TabLine]:
+    # From the shop's live tabs to their lines: both steps are on an index, however
+    # many lines the shop's history holds.
+    return list(
         db.session.execute(
-            select(Tab)
-            .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
-            .options(selectinload(Tab.lines), selectinload(Tab.card))
-            .order_by(Tab.opened_at, Tab.id)
-        )
-        .scalars()
-        .all()
-    )
-    waiting = sorted(
-        (t for t in live if t.status == SETTLING), key=lambda t: (t.pay_requested_at, t.id)
-    )
-    flagged = sorted(
-        (line for tab in live for line in tab.lines if line.needs_attention),
-        key=lambda line: (line.flagged_at, line.id),
-    )
-    return CounterView(
-        needs_attention=flagged,
-        queue=list(queue),
-        waiting_to_pay=waiting,
-        open_tabs=[t for t in live if t.status != SETTLING],
-        deposits_to_take=[t for t in live if t.deposit_status == DEPOSIT_PENDING],
+            select(TabLine)
+            .join(TabLine.tab)
+            .where(
+                Tab.shop_id == shop_id,
+                Tab.status.in_(LIVE_TAB_STATUSES),
+                TabLine.flagged_at.is_not(None),
+                TabLine.resolved_at.is_(None),
+            )
+            .options(contains_eager(TabLine.tab).selectinload(Tab.card))
+            .order_by(TabLine.flagged_at, TabLine.id)
+        ).scalars()
     )
 
 

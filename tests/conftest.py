@@ -22,7 +22,6 @@ from types import SimpleNamespace
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
@@ -33,6 +32,7 @@ from app import create_app
 from config import normalise_database_url
 from extensions import db
 from models import MenuItem, Shop, StaffMember, Tab, TokenCard
+from tests.clients import TabbyClient
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = Path(os.environ.get("TABBY_TEST_OUTPUT", ROOT / "test-output"))
@@ -66,8 +66,6 @@ PUSH_TEST_CONFIG = {
 
 PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once for the whole run
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def pytest_addoption(parser):
@@ -124,6 +122,10 @@ def test_config(database, **overrides) -> dict:
         # Rate limits (issue 7): the suite sends thousands of requests from one
         # address, so limits are off here; tests/test_rate_limits.py turns them on.
         "RATELIMIT_ENABLED": False,
+        # Tab versions kept in memory on PostgreSQL are dropped a moment after a
+        # commit elsewhere; tests that expect the change at once read the database.
+        # tests/test_tab_watch.py turns it on.
+        "TAB_WATCH": False,
     }
     config.update(overrides)
     return config
@@ -196,35 +198,6 @@ def in_app(app):
 
 
 # -- clients -------------------------------------------------------------------------
-
-
-class TabbyClient(FlaskClient):
-    """A test client that, like a browser, carries the CSRF token of the last page."""
-
-    csrf: str | None = None
-
-    def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html" and not response.content_encoding:
-            match = CSRF_META.search(response.get_data(as_text=True))
-            if match:
-                self.csrf = match.group(1)
-        return response
-
-    def csrf_token(self) -> str:
-        if self.csrf is None:
-            self.get("/t/no-such-card")  # every page carries the token
-        return self.csrf
-
-    def post_form(self, url, data=None, **kwargs):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
-        return self.post(url, data=data, **kwargs)
-
-    def post_json(self, url, data=None, **kwargs):
-        """A form POST as the pages' own fetch() sends it, asking for JSON back."""
-        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
-        return self.post_form(url, data, headers=headers, **kwargs)
 
 
 @pytest.fixture

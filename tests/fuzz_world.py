@@ -7,18 +7,16 @@ builds everything itself (rows through the models, tabs and logins through the r
 pages) instead of leaning on the suite's function-scoped fixtures.
 """
 
-import re
 from types import SimpleNamespace
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from extensions import db
 from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TabLine, TokenCard
+from tests.clients import TabbyClient
 
 PASSWORD = "correct-horse-battery"
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PHONE_COOKIE = "tabby_phone"
 
 # Who may knock: the tab's own phone, another phone, staff and owner of the café,
@@ -36,30 +34,6 @@ ROLES = (
 # Tables whose every row goes into the snapshot (the shop's live_version among them);
 # the busy ones are covered by their row counts, the tabs' versions and the lines.
 FULL_ROWS = {"shops", "staff_members", "menu_categories", "menu_items", "token_cards"}
-
-
-class WorldClient(FlaskClient):
-    """Like the suite's TabbyClient: carries the CSRF token of the last page it saw."""
-
-    csrf: str | None = None
-
-    def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html" and not response.content_encoding:
-            match = CSRF_META.search(response.get_data(as_text=True))
-            if match:
-                self.csrf = match.group(1)
-        return response
-
-    def csrf_token(self) -> str:
-        if self.csrf is None:
-            self.get("/t/no-such-card")
-        return self.csrf
-
-    def post_form(self, url, data=None, **kwargs):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
-        return self.post(url, data=data, **kwargs)
 
 
 def stripe_app(database, stripe_url: str):
@@ -81,18 +55,18 @@ def stripe_app(database, stripe_url: str):
     )
 
 
-def _client(app) -> WorldClient:
-    return WorldClient(app, app.response_class, use_cookies=True)
+def _client(app) -> TabbyClient:
+    return TabbyClient(app, app.response_class, use_cookies=True)
 
 
-def login(app, member_email: str) -> WorldClient:
+def login(app, member_email: str) -> TabbyClient:
     client = _client(app)
     response = client.post_form("/staff/login", {"email": member_email, "password": PASSWORD})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return client
 
 
-def open_tab(client: WorldClient, code: str, name: str = "") -> str:
+def open_tab(client: TabbyClient, code: str, name: str = "") -> str:
     response = client.post_form(f"/t/{code}", {"customer_name": name})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response.location.rsplit("/tab/", 1)[1]
@@ -252,12 +226,12 @@ def fresh_rows(app, shop_id: int) -> SimpleNamespace:
         return SimpleNamespace(category=category.id, item=item.id, card=card.id, member=member.id)
 
 
-def phone_cookie(client: FlaskClient) -> str | None:
+def phone_cookie(client: TabbyClient) -> str | None:
     cookie = client.get_cookie(PHONE_COOKIE)
     return cookie.value if cookie else None
 
 
-def restore_phone_cookie(client: FlaskClient, value: str | None) -> None:
+def restore_phone_cookie(client: TabbyClient, value: str | None) -> None:
     """Put a client's phone cookie back as it was (opening or joining a tab gives one)."""
     if value is None:
         client.delete_cookie(PHONE_COOKIE)

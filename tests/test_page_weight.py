@@ -2,7 +2,6 @@
 the wire) stays within 30 KB, text comes compressed, and a status change is announced
 to screen readers without a reload."""
 
-
 import pytest
 from playwright.sync_api import expect
 

@@ -172,9 +172,7 @@ def test_staff_remind_an_open_tab_to_pay(subscribed, staff_client, dispatcher, p
     assert "a moment ago" in again.json["error"]
 
 
-def test_remind_without_notifications_still_reaches_the_tab_page(
-    cafe, phone, staff_client, in_app
-):
+def test_remind_without_notifications_still_reaches_the_tab_page(cafe, phone, staff_client, in_app):
     public_id = open_tab(phone, cafe.table)
     order(phone, public_id, cafe.flat_white)
     tab = load_tab(in_app, public_id)

@@ -75,4 +75,3 @@ def test_amounts_in_stripes_units(amount, currency, sent):
     assert to_stripe_amount(amount, currency) == sent
     assert to_stripe_amount(amount, currency.lower()) == sent
     assert from_stripe_amount(sent, currency) == amount
-

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from extensions import db
-from forms import first_error
 from services import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,13 +36,6 @@ def owned(model, row_id: int):
     if row is None:
         abort(404)
     return row
-
-
-def checked(form):
-    """The form's fields as sent; a field the form itself refuses is a clear 400."""
-    if not form.validate_on_submit():
-        raise Refused(first_error(form))
-    return form
 
 
 def done(message: str, location: str, category: str = "success"):

@@ -4,8 +4,8 @@ from flask import make_response, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from blueprints.admin import bp, checked, done, owned
-from forms import CardBatchForm, EmptyForm
+from blueprints.admin import bp, done, owned
+from forms import CardBatchForm, EmptyForm, submitted
 from models import TokenCard
 from models.card import CARD_KINDS
 from services import Refused, printing, unit_of_work
@@ -56,7 +56,7 @@ def cards():
 def add_cards():
     form = CardBatchForm()
     try:
-        checked(form)
+        submitted(form)
         count = parse_count(form.count.data)
         with unit_of_work():
             made = shop_service.add_cards(current_user.shop, form.kind.data, count)
@@ -78,7 +78,7 @@ def add_cards():
 @bp.post("/cards/<id:card_id>/revoke")
 def revoke_card(card_id: int):
     card = owned(TokenCard, card_id)
-    checked(EmptyForm())
+    submitted(EmptyForm())
     with unit_of_work():
         card_service.revoke(card)
     return done(f"{card.label} is out of use; its code now says so.", url_for(".cards"))
@@ -87,7 +87,7 @@ def revoke_card(card_id: int):
 @bp.post("/cards/<id:card_id>/reissue")
 def reissue_card(card_id: int):
     card = owned(TokenCard, card_id)
-    checked(EmptyForm())
+    submitted(EmptyForm())
     with unit_of_work():
         new = card_service.reissue(card)
     return done(

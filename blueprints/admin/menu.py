@@ -4,8 +4,8 @@ from flask import render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from blueprints.admin import bp, checked, done, owned, page_with_error
-from forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm
+from blueprints.admin import bp, done, owned, page_with_error
+from forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm, submitted
 from models import MenuCategory, MenuItem
 from money import AmountError, format_plain, parse_amount
 from services import Refused, unit_of_work
@@ -45,7 +45,7 @@ def menu_page(status: int = 200, *, error: str | None = None, **forms):
 
 
 def item_fields(form: MenuItemForm) -> dict:
-    checked(form)
+    submitted(form)
     try:
         price = parse_amount(form.price.data, current_user.shop.currency)
     except AmountError as problem:
@@ -75,7 +75,7 @@ def menu():
 def add_category():
     form = CategoryForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             category = menu_service.add_category(current_user.shop, form.name.data)
     except Refused as problem:
@@ -90,7 +90,7 @@ def rename_category(category_id: int):
     category = owned(MenuCategory, category_id)
     form = CategoryForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             menu_service.rename_category(category, form.name.data)
     except Refused as problem:
@@ -101,7 +101,7 @@ def rename_category(category_id: int):
 @bp.post("/menu/categories/<id:category_id>/move")
 def move_category(category_id: int):
     category = owned(MenuCategory, category_id)
-    form = checked(MoveForm())
+    form = submitted(MoveForm())
     with unit_of_work():
         menu_service.move_category(category, -1 if form.direction.data == "up" else 1)
     if form.direction.data == "up":
@@ -114,7 +114,7 @@ def move_category(category_id: int):
 @bp.post("/menu/categories/<id:category_id>/delete")
 def delete_category(category_id: int):
     category = owned(MenuCategory, category_id)
-    checked(EmptyForm())
+    submitted(EmptyForm())
     name = category.name
     try:
         with unit_of_work():
@@ -166,7 +166,7 @@ def item(item_id: int):
 @bp.post("/menu/items/<id:item_id>/available")
 def item_available(item_id: int):
     item = owned(MenuItem, item_id)
-    form = checked(SwitchForm())
+    form = submitted(SwitchForm())
     with unit_of_work():
         menu_service.set_available(item, form.value.data == "1")
     if item.available:
@@ -179,7 +179,7 @@ def item_available(item_id: int):
 @bp.post("/menu/items/<id:item_id>/delete")
 def delete_item(item_id: int):
     item = owned(MenuItem, item_id)
-    checked(EmptyForm())
+    submitted(EmptyForm())
     name = item.name
     with unit_of_work():
         archived = menu_service.delete_item(item)
@@ -195,7 +195,7 @@ def delete_item(item_id: int):
 @bp.post("/menu/items/<id:item_id>/restore")
 def restore_item(item_id: int):
     item = owned(MenuItem, item_id)
-    checked(EmptyForm())
+    submitted(EmptyForm())
     with unit_of_work():
         menu_service.restore_item(item)
     return done(gettext("%(item)s is back on the menu.", item=item.name), url_for(".menu"))

@@ -4,8 +4,8 @@ from flask import render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user
 
-from blueprints.admin import bp, checked, done, owned
-from forms import AddStaffForm, EmptyForm, PasswordForm, RoleForm, SwitchForm
+from blueprints.admin import bp, done, owned
+from forms import AddStaffForm, EmptyForm, PasswordForm, RoleForm, SwitchForm, submitted
 from models import StaffMember
 from services import Refused, team, unit_of_work
 from services import shops as shop_service
@@ -37,7 +37,7 @@ def staff():
 def add_member():
     form = AddStaffForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             member = shop_service.add_staff(
                 current_user.shop,
@@ -61,7 +61,7 @@ def reset_password(member_id: int):
     member = owned(StaffMember, member_id)
     form = PasswordForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             team.reset_password(member, form.password.data)
     except Refused as problem:
@@ -86,7 +86,7 @@ def set_active(member_id: int):
     member = owned(StaffMember, member_id)
     form = SwitchForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             team.set_active(member, form.value.data == "1")
     except Refused as problem:
@@ -106,7 +106,7 @@ def set_role(member_id: int):
     member = owned(StaffMember, member_id)
     form = RoleForm()
     try:
-        checked(form)
+        submitted(form)
         with unit_of_work():
             team.set_role(member, form.role.data)
     except Refused as problem:
