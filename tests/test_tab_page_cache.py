@@ -50,16 +50,27 @@ def test_the_kept_page_carries_a_csrf_token_that_still_works(cafe, phone, seen_t
 
 
 def test_a_new_order_draws_the_page_again(app, cafe, phone, seen_twice):
+    """Ordered from the page's own fetch(): no message to show, so the phone's cookies
+    are as they were and only the tab's version tells the kept page is old."""
     public_id, _first = seen_twice
-    order(phone, public_id, cafe.croissant)
-    view(phone, public_id)  # the "Added" message
+    added = phone.post_json(
+        f"/tab/{public_id}/order", {"item_id": cafe.croissant.id, "quantity": 1}
+    )
+    assert added.status_code == 200 and "Set-Cookie" not in added.headers
 
     with counted(app) as seen:
         page = view(phone, public_id).get_data(as_text=True)
 
     assert seen["flask"] == 1
     assert "Butter croissant" in page
-    assert "Added 1 × Butter croissant" not in page  # shown once, not kept
+
+
+def test_a_message_shown_once_is_not_kept(cafe, phone, seen_twice):
+    public_id, _first = seen_twice
+    order(phone, public_id, cafe.croissant)
+
+    assert "Added 1 × Butter croissant" in view(phone, public_id).get_data(as_text=True)
+    assert "Added 1 × Butter croissant" not in view(phone, public_id).get_data(as_text=True)
 
 
 def test_staff_marking_a_line_ready_draws_the_page_again(cafe, phone, staff_client, seen_twice):
