@@ -107,7 +107,7 @@ class TabVersions:
         return row
 
 
-def fast_engine(url: str, options: dict) -> Engine:
+def fast_engine(url, options: dict) -> Engine:
     """A small pool of its own: autocommit, so a read is one statement with no
     BEGIN/ROLLBACK around it, and no ping before each use, since a dead connection
     only sends the request on to Flask (whose pool does ping)."""
@@ -143,9 +143,9 @@ class FastAnswers:
             from extensions import db
 
             main_engine = db.engine
-        self.engine = fast_engine(
-            config["SQLALCHEMY_DATABASE_URI"], config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        )
+        # The URL as Flask-SQLAlchemy resolved it (a relative SQLite path is the
+        # instance folder's), so both pools open the same database.
+        self.engine = fast_engine(main_engine.url, config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         self.versions = TabVersions(self.engine)
         # On PostgreSQL, versions are kept in memory and dropped as changes are
         # announced (tab_watch.py); elsewhere every check reads the database.

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine
 
+from extensions import db
 from tests.conftest import open_tab, order
 from tests.pay_helpers import invite, join
 
@@ -168,3 +169,13 @@ def test_switched_off_everything_goes_to_flask(make_app, cafe):
     public_id = open_tab(phone, cafe.table)
     etag = poll(phone, public_id).headers["ETag"]
     assert poll(phone, public_id, etag).status_code == 304
+
+
+def test_both_pools_open_the_same_database(make_app, database):
+    """A relative SQLite path means the instance folder's file (Flask-SQLAlchemy's
+    rule); the fast answers must not open another file next to the working directory."""
+    url = "sqlite:///relative.db" if database[0].startswith("sqlite") else database[0]
+    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        main = db.engine.url
+    assert app.extensions["fast_answers"].engine.url == main
