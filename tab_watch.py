@@ -14,8 +14,8 @@ A NOTIFY is delivered when its transaction commits, to every listening process o
 every host, so no process depends on another's memory. Between a commit and its
 delivery (well under a millisecond on one host) a poll may still be told "no
 change"; the next poll, a few seconds later, is not. Changes made by this very
-process are dropped at its own commit (`_forget_committed_tabs`), so a phone that
-just ordered never sees its tab page from before the order.
+process are dropped at its own commit (`_forget_committed_tabs`), so whatever it
+serves after its own change is never from before it, announcement or not.
 
 Whenever the listening connection is not up (before the first connect, after a
 database restart, until it reconnects), nothing kept is used: every read goes to
