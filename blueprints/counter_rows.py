@@ -64,17 +64,9 @@ class _Drawing:
         self.now = utcnow()
         self.language = str(get_locale())
         self.kept = kept_rows()
-        self._closings: dict = {}  # the shop's closing time on each day tabs opened
 
     def minutes_since(self, moment: datetime) -> int:
         return int((self.now - as_utc(moment)).total_seconds() // 60)
-
-    def past_closing(self, opened: datetime) -> bool:
-        day = opened.astimezone(self.shop.zone).date()
-        if day not in self._closings:
-            self._closings[day] = self.shop.closing_at(day)
-        closing = self._closings[day]
-        return closing is not None and self.now >= closing
 
     def tab_key(self, kind: str, tab: LiveTab) -> tuple:
         since = tab.pay_requested_at if kind == "waiting_row" else tab.opened_at
@@ -90,7 +82,7 @@ class _Drawing:
             self.shop.settings_version,
             self.language,
             self.minutes_since(since),
-            self.past_closing(opened),
+            self.shop.closed_since(opened, self.now),
         )
 
     def line_key(self, line: TabLine) -> tuple:

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, String, Text, event, inspect
@@ -8,10 +9,13 @@ from extensions import db
 from models.base import utcnow
 
 
+@lru_cache(maxsize=4096)
 def closing_at(timezone: str, closing_time: time | None, day: date) -> datetime | None:
     """When a shop in `timezone` that closes at `closing_time` (its wall clock) closes
     on `day`, as UTC; None when it sets no closing time. A closing time after midnight
-    is not supported: a café closing at 01:00 sets 23:59 or leaves it empty."""
+    is not supported: a café closing at 01:00 sets 23:59 or leaves it empty.
+
+    Kept per (timezone, time, day): the counter asks it for every live tab."""
     if closing_time is None:
         return None
     return datetime.combine(day, closing_time, tzinfo=ZoneInfo(timezone)).astimezone(UTC)

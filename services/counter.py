@@ -95,37 +95,34 @@ def tabs_with_lines(shop_id: int, tab_ids: list[int]) -> dict[int, Tab]:
 
 
 def queue(shop_id: int) -> list[TabLine]:
-    return list(
-        db.session.execute(
-            select(TabLine)
-            .join(TabLine.tab)
-            .where(
-                TabLine.shop_id == shop_id,
-                TabLine.status.in_(QUEUE_LINE_STATUSES),
-                Tab.status.in_(LIVE_TAB_STATUSES),
-                Tab.deposit_status != DEPOSIT_PENDING,
-            )
-            .options(contains_eager(TabLine.tab).selectinload(Tab.card))
-            .order_by(TabLine.ordered_at, TabLine.id)
-        ).scalars()
+    return _lines_of_live_tabs(
+        TabLine.shop_id == shop_id,
+        TabLine.status.in_(QUEUE_LINE_STATUSES),
+        Tab.deposit_status != DEPOSIT_PENDING,
+        order_by=(TabLine.ordered_at, TabLine.id),
     )
 
 
 def needs_attention(shop_id: int) -> list[TabLine]:
-    # From the shop's live tabs to their lines: both steps are on an index, however
-    # many lines the shop's history holds.
+    # Scoped by the tab's shop, not the line's: from the shop's live tabs to their
+    # lines, both steps are on an index, however many lines the shop's history holds.
+    return _lines_of_live_tabs(
+        Tab.shop_id == shop_id,
+        TabLine.flagged_at.is_not(None),
+        TabLine.resolved_at.is_(None),
+        order_by=(TabLine.flagged_at, TabLine.id),
+    )
+
+
+def _lines_of_live_tabs(*criteria, order_by) -> list[TabLine]:
+    """Lines of live tabs, each with its tab and the tab's card, as the counter shows them."""
     return list(
         db.session.execute(
             select(TabLine)
             .join(TabLine.tab)
-            .where(
-                Tab.shop_id == shop_id,
-                Tab.status.in_(LIVE_TAB_STATUSES),
-                TabLine.flagged_at.is_not(None),
-                TabLine.resolved_at.is_(None),
-            )
+            .where(Tab.status.in_(LIVE_TAB_STATUSES), *criteria)
             .options(contains_eager(TabLine.tab).selectinload(Tab.card))
-            .order_by(TabLine.flagged_at, TabLine.id)
+            .order_by(*order_by)
         ).scalars()
     )
 
