@@ -31,8 +31,8 @@ from sqlalchemy import Engine, bindparam, create_engine, event, select
 from werkzeug.http import parse_cookie, parse_etags
 
 from caching import MemoryCache
-from headers import PRIVATE, security_headers
 from tab_watch import watch_for
+from web.headers import PRIVATE, security_headers
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ the ratio of the two is the ceiling of the unchanged poll's ratio (docs/PERFORMA
 
 from flask import Flask
 
-from headers import PRIVATE, security_headers
+from web.headers import PRIVATE, security_headers
 
 app = Flask(__name__)
 

@@ -6,7 +6,7 @@ against a bare Flask app served the same way.
 
 For each database it makes a scratch database (a SQLite file in a temporary
 folder; the PostgreSQL database `tabby_bench`, dropped and made again), runs the
-migrations, optionally fills it with past trade (`flask seed-history`), seeds a
+migrations, optionally fills it with past trade (`bench/seed_history.py`), seeds a
 café with a menu, three baristas and one open tab per simulated phone, and starts
 two gunicorn servers with the same settings (gunicorn.conf.py when there is one,
 else WEB_CONCURRENCY workers × GUNICORN_THREADS threads): Tabby, and
@@ -432,7 +432,19 @@ def bench_database(args, kind: str) -> dict:
     flask(env, "db", "upgrade")
     if args.history:
         shops, tabs = (int(n) for n in args.history.lower().split("x"))
-        flask(env, "seed-history", "--shops", str(shops), "--tabs", str(tabs))
+        subprocess.run(
+            [
+                str(BIN / "python"),
+                "bench/seed_history.py",
+                "--shops",
+                str(shops),
+                "--tabs",
+                str(tabs),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         settle(kind, url)
     from config import normalise_database_url
 

@@ -30,9 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from blueprints import error_response, wants_json
-from extensions import db, limiter
-from fast_answers import PHONE_COOKIE, keep_page, phone_signer
-from forms import (
+from blueprints.forms import (
     BillForm,
     EmptyForm,
     FlagLineForm,
@@ -42,7 +40,8 @@ from forms import (
     RatingForm,
     submitted,
 )
-from headers import PRIVATE
+from extensions import db, limiter
+from fast_answers import PHONE_COOKIE, keep_page, phone_signer
 from models import PayRequest, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
@@ -53,6 +52,7 @@ from services import feedback as feedback_service
 from services import payments as pay_service
 from services import tabs as tab_service
 from services.shops import menu_items
+from web.headers import PRIVATE
 
 bp = Blueprint("customer", __name__)
 

@@ -27,8 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from blueprints import wants_json
 from blueprints.counter_rows import draw_rows
-from extensions import db, limiter, login_manager
-from forms import (
+from blueprints.forms import (
     AdjustLineForm,
     CloseTabForm,
     DepositForm,
@@ -43,7 +42,7 @@ from forms import (
     first_error,
     submitted,
 )
-from headers import PRIVATE
+from extensions import db, limiter, login_manager
 from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.base import utcnow
 from models.payment import METHOD_LABELS, PAYMENT_METHODS
@@ -57,6 +56,7 @@ from services import push as push_service
 from services import tabs as tab_service
 from services.counter import counter_view, personal_cards
 from services.shops import menu_items
+from web.headers import PRIVATE
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

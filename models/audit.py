@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 
 PAYMENT = "payment"
 VOID = "void"

@@ -4,8 +4,7 @@ from flask import current_app
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from models.base import new_code, utcnow
+from models.base import db, new_code, utcnow
 from models.shop import Shop
 
 CARD_KINDS = ("table", "personal")

@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 
 MIN_RATING, MAX_RATING = 1, 5
 MAX_COMMENT = 500

@@ -3,8 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 
 
 class MenuCategory(db.Model):

@@ -4,8 +4,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from models.base import as_utc, utcnow
+from models.base import as_utc, db, utcnow
 from models.tab import Tab
 
 PAYMENT_METHODS = ("cash", "card")

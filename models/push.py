@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 from models.tab import Tab
 
 PENDING = "pending"

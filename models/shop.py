@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CheckConstraint, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 
 
 @lru_cache(maxsize=4096)

@@ -5,8 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from extensions import db
-from models.base import utcnow
+from models.base import db, utcnow
 from models.shop import Shop
 
 ROLES = ("owner", "staff")

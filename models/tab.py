@@ -12,8 +12,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from models.base import as_utc, new_code, utcnow
+from models.base import as_utc, db, new_code, utcnow
 from models.card import TokenCard
 from models.shop import Shop
 

@@ -1,5 +1,5 @@
 """The suite's browser: a Flask test client that, like a browser, carries the CSRF
-token of the last page it saw. Shared by conftest's fixtures and the fuzz world
+token of the last page it saw. Shared by the suite's fixtures and the fuzz world
 (which bench/fuzz.py uses outside pytest)."""
 
 import re

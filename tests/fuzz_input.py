@@ -13,7 +13,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
-import forms
+from blueprints import forms
 from services import MAX_ID
 from tests import fuzz_world
 

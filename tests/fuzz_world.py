@@ -40,11 +40,11 @@ def stripe_app(database, stripe_url: str):
     """The suite's app with card payment on (against the Stripe stand-in), so the
     payment routes answer instead of being 404s."""
     from app import create_app
-    from tests import conftest
+    from tests import helpers
     from tests.stripe_standin import SECRET_KEY, WEBHOOK_SECRET
 
     return create_app(
-        conftest.test_config(
+        helpers.app_config(
             database,
             STRIPE_SECRET_KEY=SECRET_KEY,
             STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,

@@ -14,7 +14,7 @@ import os
 import pytest
 from PIL import Image
 
-from tests.conftest import browser_as
+from tests.helpers import browser_as
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Tab, TokenCard
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 
 NO_LONGER = "This card is no longer in use"
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import TokenCard
-from tests.conftest import open_tab
+from tests.helpers import open_tab
 
 
 def test_the_demo_owner_uses_every_back_office_page(app, new_client):

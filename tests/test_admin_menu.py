@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import MenuCategory, MenuItem, TabLine
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 
 
 def items(in_app, shop):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import MenuItem, Shop
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 
 GOOD = {
     "name": "The Blue Door",

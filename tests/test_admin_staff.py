@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import StaffMember
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def member(in_app, member_id):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import AuditEntry
 from models.base import utcnow
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 from tests.pay_helpers import ask_to_pay, asked_on_staff_page, set_shop, tab_id_of, take_asked
 
 

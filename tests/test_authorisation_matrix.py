@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import create_app
-from tests import conftest
 from tests import fuzz_world as world_mod
+from tests import helpers
 
 # Who may use each endpoint.
 PUBLIC = "public"  # anyone, no login, no phone
@@ -110,7 +110,7 @@ def _all_routes():
     global ALL_ROUTES
     if ALL_ROUTES is None:
         app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **conftest.PUSH_TEST_CONFIG}
+            {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **helpers.PUSH_TEST_CONFIG}
         )
         ALL_ROUTES = routes(app)
     return ALL_ROUTES

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Tab
 from money import format_money, format_plain
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

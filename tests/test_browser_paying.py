@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Tab
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.test_browser_loop import LIVE_TIMEOUT_MS, PHONE, TABLET, Problems
 
 pytestmark = pytest.mark.browser

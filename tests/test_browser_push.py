@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushSubscription
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, load_tab
+from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, load_tab
 
 pytestmark = pytest.mark.browser
 

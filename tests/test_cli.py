@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import MenuItem, Shop, StaffMember, TokenCard
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 BASE_URL = "http://localhost"  # what the test app's BASE_URL is set to
 

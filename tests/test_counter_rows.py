@@ -9,7 +9,7 @@ import pytest
 
 import blueprints.counter_rows as counter_rows
 from models.base import utcnow
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 from tests.pay_helpers import set_shop
 
 JSON = {"Accept": "application/json"}

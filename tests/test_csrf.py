@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab
-from tests.conftest import PASSWORD, load_tab, open_tab, order
+from tests.helpers import PASSWORD, load_tab, open_tab, order
 
 RELOAD = "reload the page and try again"
 

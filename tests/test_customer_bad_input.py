@@ -4,7 +4,7 @@ import html
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, tab_snapshot
 
 
 @pytest.fixture

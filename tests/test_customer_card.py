@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab
-from tests.conftest import load_tab, open_tab, order, phone_id_of
+from tests.helpers import load_tab, open_tab, order, phone_id_of
 
 PHONE_COOKIE = "tabby_phone"
 

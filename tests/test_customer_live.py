@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 
 JSON = {"Accept": "application/json"}
 

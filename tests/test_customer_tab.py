@@ -8,7 +8,7 @@ import pytest
 
 from extensions import db
 from models import Tab
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 
 
 def staff_moves(staff, line_id: int, status: str):

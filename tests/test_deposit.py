@@ -4,7 +4,7 @@ kept (with a reason) when the tab is voided."""
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, tab_snapshot
 from tests.pay_helpers import ask_to_pay, asked_on_staff_page, set_shop, tab_id_of, take_asked
 
 

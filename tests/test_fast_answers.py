@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from extensions import db
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 from tests.pay_helpers import invite, join
 
 JSON = {"Accept": "application/json"}

@@ -17,7 +17,7 @@ from app import create_app
 from extensions import db
 from models import Tab, TabLine
 from services import shops, unit_of_work
-from tests.conftest import ROOT, TabbyClient, open_tab, order
+from tests.helpers import ROOT, TabbyClient, open_tab, order
 
 SAVE_FAILED = "We can&#39;t save anything right now, so nothing was changed."
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from app import create_app
-from tests import conftest, fuzz_input, fuzz_world
+from tests import fuzz_input, fuzz_world, helpers
 
 EXAMPLES = {"POST": 12, "GET": 3}
 
@@ -24,7 +24,7 @@ def fuzz_settings(examples: int) -> settings:
 
 def _routes():
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **conftest.PUSH_TEST_CONFIG}
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **helpers.PUSH_TEST_CONFIG}
     )
     return fuzz_input.routes(app)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from extensions import db
 from models import Tab, TabMember
-from tests.conftest import load_tab, open_tab, order, phone_id_of
+from tests.helpers import load_tab, open_tab, order, phone_id_of
 from tests.pay_helpers import invite, join, tab_id_of
 
 PHONE_COOKIE = "tabby_phone"

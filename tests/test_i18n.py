@@ -16,7 +16,7 @@ from babel.numbers import format_currency
 from sqlalchemy import select
 
 from money import format_money
-from tests.conftest import open_tab
+from tests.helpers import open_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 KO_PO = ROOT / "translations" / "ko" / "LC_MESSAGES" / "messages.po"

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CHROMIUM, ROOT
+from tests.helpers import CHROMIUM, ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from extensions import NAMING_CONVENTION, db
+from extensions import db
+from models.base import NAMING_CONVENTION
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 FRESH_PG_SCHEMA = "tabby_test_migrations"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import TabLine
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, load_tab
+from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, load_tab
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab, TabLine
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 
 
 def line_count(in_app, public_id):

@@ -5,8 +5,8 @@ to screen readers without a reload."""
 import pytest
 from playwright.sync_api import expect
 
-from app import COMPRESS_MIN_BYTES
-from tests.conftest import browser_as
+from tests.helpers import browser_as
+from web.static import COMPRESS_MIN_BYTES
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 from tests.pay_helpers import ask_to_pay, asked_on_staff_page, invite, join, tab_id_of
 
 TIMEOUT = 120

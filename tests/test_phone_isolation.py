@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import load_tab, open_tab, order, phone_id_of, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, phone_id_of, tab_snapshot
 
 PHONE_COOKIE = "tabby_phone"
 PAGES = ["", "/live", "/menu", "/bill", "/receipt"]

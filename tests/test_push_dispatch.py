@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushMessage, PushSubscription
-from tests.conftest import load_tab, open_tab, order, subscribe_push
+from tests.helpers import load_tab, open_tab, order, subscribe_push
 from tests.push_service import Fault
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from extensions import db
 from models import PushMessage, TabLine
 from services import push as push_service
-from tests.conftest import load_tab, open_tab, order, subscribe_push
+from tests.helpers import load_tab, open_tab, order, subscribe_push
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from extensions import db
 from models import PushMessage
 from services import push as push_module
 from services.push_dispatch import load_vapid, public_key
-from tests.conftest import load_tab, open_tab, order, subscribe_push
+from tests.helpers import load_tab, open_tab, order, subscribe_push
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushSubscription
-from tests.conftest import open_tab, phone_id_of, subscribe_push
+from tests.helpers import open_tab, phone_id_of, subscribe_push
 
 
 def stored(in_app):
@@ -114,7 +114,7 @@ def test_plain_http_endpoints_are_refused_in_production(cafe, make_app, push_ser
 
 def test_a_closed_tab_takes_no_subscription(cafe, phone, staff_client, push_service, in_app):
     public_id = open_tab(phone, cafe.table)
-    from tests.conftest import load_tab
+    from tests.helpers import load_tab
 
     tab = load_tab(in_app, public_id)
     staff_client.post_form(f"/staff/tabs/{tab.id}/close")

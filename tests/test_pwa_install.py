@@ -3,7 +3,7 @@ the page meet the browser's own installability checks."""
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, browser_as
+from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, browser_as
 
 pytestmark = pytest.mark.browser
 

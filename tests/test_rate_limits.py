@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Tab, TabLine
-from tests.conftest import PASSWORD, open_tab, order
+from tests.helpers import PASSWORD, open_tab, order
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

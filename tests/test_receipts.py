@@ -10,7 +10,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Payment
 from models.base import as_utc
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 from tests.pay_helpers import ask_to_pay, asked_on_staff_page, invite, join, tab_id_of, take_asked
 
 TOKYO = ZoneInfo("Asia/Tokyo")

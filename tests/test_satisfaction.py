@@ -11,7 +11,7 @@ from extensions import db
 from models import AuditEntry, TabLine, TabRating
 from services import Refused
 from services.adjustments import parse_discount, percent_off
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, tab_snapshot
 from tests.pay_helpers import ask_to_pay, asked_on_staff_page, invite, join, tab_id_of, take_asked
 
 

@@ -5,7 +5,7 @@ staff session cookie and the phone cookie."""
 import pytest
 
 from blueprints.customer import PHONE_COOKIE
-from tests.conftest import open_tab
+from tests.helpers import open_tab
 
 SAME_EVERYWHERE = {
     "X-Content-Type-Options": "nosniff",

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from extensions import db
 from models import Tab, TabLine
 from models.base import utcnow
-from tests.conftest import load_tab, open_tab, order, phone_id_of, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, phone_id_of, tab_snapshot
 from tests.pay_helpers import invite, join, members, tab_id_of
 
 

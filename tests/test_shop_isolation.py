@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Payment, Tab, TabLine
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 
 
 def database_state(in_app):

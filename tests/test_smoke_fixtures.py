@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Tab
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 
 
 def test_a_phone_can_open_a_tab_and_order(cafe, phone, in_app):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import TabLine
-from tests.conftest import load_tab, open_tab, order, phone_id_of, tab_snapshot, visible_text
+from tests.helpers import load_tab, open_tab, order, phone_id_of, tab_snapshot, visible_text
 from tests.pay_helpers import (
     ask_to_pay,
     asked_on_staff_page,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from extensions import db
 from models import Payment, Tab, TabLine
 from models.base import utcnow
-from tests.conftest import open_tab
+from tests.helpers import open_tab
 
 # -- helpers -------------------------------------------------------------------------
 

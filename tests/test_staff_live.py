@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Tab, TabLine
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 
 
 def live(client, etag: str | None = None):

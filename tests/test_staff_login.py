@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from models import Payment, StaffMember, Tab, TabLine
-from tests.conftest import PASSWORD, open_tab, order
+from tests.helpers import PASSWORD, open_tab, order
 
 
 def is_login_redirect(response) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from PIL import Image
 
-from tests.conftest import ROOT, open_tab
+from tests.helpers import ROOT, open_tab
 
 STATIC = ROOT / "static"
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import CheckoutSession, Payment
-from tests.conftest import load_tab, open_tab, order, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, tab_snapshot
 from tests.stripe_standin import SECRET_KEY, deliver, session_id_from
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import CheckoutSession
-from tests.conftest import PASSWORD, load_tab, open_tab, order, tab_snapshot
+from tests.helpers import PASSWORD, load_tab, open_tab, order, tab_snapshot
 from tests.pay_helpers import set_shop, tab_id_of
 from tests.stripe_standin import deliver, session_id_from
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import CheckoutSession, Payment, StripeEvent
-from tests.conftest import load_tab, open_tab, order
+from tests.helpers import load_tab, open_tab, order
 from tests.stripe_standin import deliver, session_id_from, sign
 
 

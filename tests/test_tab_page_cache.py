@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from extensions import db
 from models import Shop, Tab
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 from tests.pay_helpers import invite, join
 from tests.test_fast_answers import counted
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text, update
 from extensions import db
 from models import Shop, Tab
 from tab_watch import TabWatch
-from tests.conftest import open_tab, order
+from tests.helpers import open_tab, order
 from tests.test_fast_answers import counted, poll
 
 # -- the bookkeeping, on any database --------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cli import shop_set
 from extensions import db
 from models import Shop
-from tests.conftest import load_tab, open_tab, order, tab_snapshot, visible_text
+from tests.helpers import load_tab, open_tab, order, tab_snapshot, visible_text
 from tests.pay_helpers import (
     ask_to_pay,
     asked_on_staff_page,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import AuditEntry, PushMessage, Shop, Tab
-from tests.conftest import load_tab, open_tab, order, subscribe_push, tab_snapshot
+from tests.helpers import load_tab, open_tab, order, subscribe_push, tab_snapshot
 from tests.pay_helpers import set_shop, tab_id_of
 
 

@@ -4,7 +4,7 @@ holding NUL)."""
 
 import pytest
 
-from tests.conftest import open_tab
+from tests.helpers import open_tab
 
 HUGE = [2**31, 10**30]
 

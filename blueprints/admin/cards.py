@@ -5,7 +5,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from blueprints.admin import bp, done, owned
-from forms import CardBatchForm, EmptyForm, submitted
+from blueprints.forms import CardBatchForm, EmptyForm, submitted
 from models import TokenCard
 from models.card import CARD_KINDS
 from services import Refused, printing, unit_of_work

@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.admin import bp, done, owned, page_with_error
-from forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm, submitted
+from blueprints.forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm, submitted
 from models import MenuCategory, MenuItem
 from money import AmountError, format_plain, parse_amount
 from services import Refused, unit_of_work

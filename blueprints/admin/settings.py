@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.admin import bp, done, page_with_error
-from forms import ShopSettingsForm, first_error
+from blueprints.forms import ShopSettingsForm, first_error
 from money import AmountError, format_plain, parse_amount
 from services import Refused, unit_of_work
 from services import shops as shop_service

@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_user
 
 from blueprints.admin import bp, done, owned
-from forms import AddStaffForm, EmptyForm, PasswordForm, RoleForm, SwitchForm, submitted
+from blueprints.forms import AddStaffForm, EmptyForm, PasswordForm, RoleForm, SwitchForm, submitted
 from models import StaffMember
 from services import Refused, team, unit_of_work
 from services import shops as shop_service

@@ -1,5 +1,8 @@
-"""The hardening headers every answer carries: Flask's pages (app.py) and the answers
-given before Flask (fast_answers.py) take them from here, so the two cannot drift."""
+"""The hardening headers every answer carries: Flask's pages (`register`) and the
+answers given before Flask (fast_answers.py) take them from here, so the two cannot
+drift."""
+
+from flask import Flask, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -57,3 +60,16 @@ def security_headers(https: bool) -> list[tuple[str, str]]:
     if https:
         headers.append(("Strict-Transport-Security", HSTS))
     return headers
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def harden(response):
+        # Behind a proxy that terminates TLS the request itself may look like plain
+        # HTTP; an https BASE_URL says the public site is HTTPS all the same.
+        https = request.is_secure or app.config["BASE_URL"].startswith("https://")
+        for name, value in security_headers(https):
+            response.headers.setdefault(name, value)
+        if response.mimetype == "text/html" or response.mimetype == "application/json":
+            response.headers.setdefault("Cache-Control", PRIVATE)
+        return response
