@@ -72,6 +72,9 @@ class PushMessage(db.Model):
     # Push services keep only the latest undelivered message per topic.
     topic: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)  # JSON the service worker reads
+    # "Ready" messages: the ids of the lines named ("3,7"), so the next message to the
+    # same phone names only what it has not been told yet.
+    line_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
     ttl: Mapped[int]
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
     status: Mapped[str] = mapped_column(String(8), default=PENDING)
@@ -83,3 +86,7 @@ class PushMessage(db.Model):
 
     subscription: Mapped[PushSubscription] = relationship()
     tab: Mapped[Tab] = relationship()
+
+    @property
+    def named_lines(self) -> set[int]:
+        return {int(part) for part in self.line_ids.split(",") if part}

@@ -196,7 +196,11 @@ def _encode(payload: dict) -> str:
 
 
 def _enqueue(
-    tab: Tab, kind: str, payload: dict, to: list[PushSubscription] | None = None
+    tab: Tab,
+    kind: str,
+    payload: dict,
+    to: list[PushSubscription] | None = None,
+    lines: list[TabLine] = (),
 ) -> list[PushMessage]:
     messages = [
         PushMessage(
@@ -206,6 +210,7 @@ def _enqueue(
             kind=kind,
             topic=f"tab-{tab.id}",
             payload="{}",
+            line_ids=_ids(lines),
             ttl=TTL[kind],
             urgency=URGENCY[kind],
             next_attempt_at=utcnow(),
@@ -222,19 +227,18 @@ def _enqueue(
     return messages
 
 
-def _pending(tab: Tab, kind: str | None = None) -> list[PushMessage]:
-    query = select(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.status == PENDING)
-    if kind:
-        query = query.where(PushMessage.kind == kind)
-    return list(db.session.execute(query).scalars())
+def _ids(lines: list[TabLine]) -> str:
+    return ",".join(str(line.id) for line in lines)
 
 
 def line_moved(tab: Tab, new_status: str) -> None:
-    """A line changed status: announce what is ready now.
+    """A line changed status: tell each phone what became ready since it was last told.
 
-    Lines made ready one after another before the first message went out share
-    one notification: the waiting message is rewritten to name them all, rather
-    than a second one queued behind it.
+    Lines made ready one after another before a phone's message went out share one
+    notification: its waiting message is rewritten to name them all, rather than a
+    second one queued behind it. Once a message has left, the next one names only
+    lines made ready after it; a line served or voided before its message left is
+    taken out of it (and a message left naming nothing is dropped).
     """
     ready = list(
         db.session.execute(
@@ -244,20 +248,35 @@ def line_moved(tab: Tab, new_status: str) -> None:
             .execution_options(populate_existing=True)
         ).scalars()
     )
-    waiting = _pending(tab, READY_MESSAGE)
-    if not ready:
-        for message in waiting:
-            db.session.delete(message)
-        db.session.flush()
-        return
-    payload = _payload(tab, READY_MESSAGE, ready_text(ready), f"/tab/{tab.public_id}")
-    for message in waiting:
-        message.payload = _encode({**payload, "id": message.id})
-    if new_status != READY:
-        db.session.flush()
-        return
-    covered = {message.subscription_id for message in waiting}
-    _enqueue(tab, READY_MESSAGE, payload, [s for s in subscriptions(tab) if s.id not in covered])
+    told: dict[int, set[int]] = {}
+    waiting: dict[int, PushMessage] = {}
+    for message in db.session.execute(
+        select(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.kind == READY_MESSAGE)
+    ).scalars():
+        if message.status == PENDING:
+            waiting[message.subscription_id] = message
+        else:
+            told.setdefault(message.subscription_id, set()).update(message.named_lines)
+    new_for: dict[tuple[int, ...], list[PushSubscription]] = {}
+    url = f"/tab/{tab.public_id}"
+    for subscription in subscriptions(tab):
+        fresh = [line for line in ready if line.id not in told.get(subscription.id, ())]
+        message = waiting.get(subscription.id)
+        if message is not None:
+            if fresh:
+                payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
+                message.payload = _encode({**payload, "id": message.id})
+                message.line_ids = _ids(fresh)
+            else:
+                db.session.delete(message)
+        elif fresh and new_status == READY:
+            new_for.setdefault(tuple(line.id for line in fresh), []).append(subscription)
+    db.session.flush()
+    by_id = {line.id: line for line in ready}
+    for ids, to in new_for.items():
+        fresh = [by_id[line_id] for line_id in ids]
+        payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
+        _enqueue(tab, READY_MESSAGE, payload, to, fresh)
 
 
 def tab_closed(tab: Tab) -> None:
