@@ -40,6 +40,9 @@ class PushSubscription(db.Model):
     tab_id: Mapped[int] = mapped_column(ForeignKey("tabs.id", ondelete="CASCADE"))
     phone_id: Mapped[str] = mapped_column(String(43))
     endpoint: Mapped[str] = mapped_column(String(MAX_ENDPOINT), index=True)
+    # scheme://host[:port] of the push service, lower case: the dispatcher's unit for
+    # sends at once and for waiting after a timeout (services.push_dispatch).
+    origin: Mapped[str] = mapped_column(String(300), default="", server_default="")
     p256dh: Mapped[str] = mapped_column(String(128))
     auth: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -32,6 +32,7 @@ from models.push import (
 from models.tab import LIVE_TAB_STATUSES, READY
 from money import format_money
 from services import Conflict, Refused
+from services.outbound import RefusedAddress, check_url
 
 # Push services accept 4096 bytes of encrypted body; the encryption adds 103, and
 # names are the only thing that grows, so the readable part is capped well below.
@@ -72,22 +73,76 @@ def _b64_key(value, size: int, what: str) -> str:
     return value.rstrip("=")
 
 
+def endpoint_origin(endpoint: str) -> str:
+    """scheme://host[:port] of a push endpoint, lower case, default port left out."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
 def parse_subscription(data) -> tuple[str, str, str]:
-    """(endpoint, p256dh, auth) from a PushSubscription's toJSON(), checked."""
+    """(endpoint, p256dh, auth) from a PushSubscription's toJSON(), checked; the
+    endpoint must be a public push service (the server will POST to it)."""
     if not isinstance(data, dict):
         raise Refused("Send the subscription as JSON.")
     endpoint = data.get("endpoint")
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
+    if (
+        not isinstance(endpoint, str)
+        or not endpoint
+        or len(endpoint) > MAX_ENDPOINT
+        or not endpoint.isprintable()
+    ):
         raise Refused("The subscription has no usable endpoint.")
+    config = current_app.config
     parts = urlsplit(endpoint)
-    allowed = ("https", "http") if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
+    allowed = ("https", "http") if config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         # We POST to this URL from the server; only push services' https URLs.
         raise Refused("The subscription's endpoint must be an https address.")
+    try:
+        check_url(endpoint, allow_private=config["PUSH_ALLOW_PRIVATE_ADDRESSES"])
+    except RefusedAddress as problem:
+        raise Refused(
+            "The subscription's endpoint is not a public push service "
+            f"({str(problem)[:120]}), so we will not send to it."
+        ) from None
     p256dh = _b64_key(keys.get("p256dh"), 65, "p256dh")
     auth = _b64_key(keys.get("auth"), 16, "auth")
     return endpoint, p256dh, auth
+
+
+def _make_room(tab: Tab, phone_id: str) -> None:
+    """Keep a phone and a tab within their caps before one more subscription: the
+    phone's oldest on its live tabs gives way (a browser that renewed its
+    subscription leaves the old one behind); a full tab refuses more phones."""
+    config = current_app.config
+    mine = list(
+        db.session.execute(
+            select(PushSubscription)
+            .join(PushSubscription.tab)
+            .where(PushSubscription.phone_id == phone_id, Tab.status.in_(LIVE_TAB_STATUSES))
+            .order_by(PushSubscription.created_at, PushSubscription.id)
+        ).scalars()
+    )
+    for old in mine[: max(0, len(mine) - config["PUSH_MAX_SUBSCRIPTIONS_PER_PHONE"] + 1)]:
+        db.session.delete(old)
+    db.session.flush()
+    on_tab = db.session.execute(
+        select(func.count()).select_from(PushSubscription).where(PushSubscription.tab_id == tab.id)
+    ).scalar_one()
+    if on_tab >= config["PUSH_MAX_SUBSCRIPTIONS_PER_TAB"]:
+        raise Conflict(
+            "This tab already notifies as many phones as it can. "
+            "Watch the tab page instead; it updates by itself."
+        )
 
 
 def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
@@ -104,11 +159,13 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
         existing.p256dh, existing.auth, existing.phone_id = p256dh, auth, phone_id
         db.session.flush()
         return existing
+    _make_room(tab, phone_id)
     subscription = PushSubscription(
         shop_id=tab.shop_id,
         tab_id=tab.id,
         phone_id=phone_id,
         endpoint=endpoint,
+        origin=endpoint_origin(endpoint)[:300],
         p256dh=p256dh,
         auth=auth,
     )
@@ -130,7 +187,7 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
 
 
 def unsubscribe(tab: Tab, endpoint) -> bool:
-    if not isinstance(endpoint, str) or not endpoint:
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise Refused("Say which subscription to stop.")
     result = db.session.execute(
         delete(PushSubscription).where(
