@@ -289,41 +289,41 @@ class Dispatcher:
             if db.engine.dialect.name == "postgresql":
                 due = due.with_for_update(of=PushMessage, skip_locked=True)
             candidates = db.session.execute(due).all()
-            chosen = []
+            chosen: dict[int, str] = {}
             with self._lock:
                 for message_id, message_origin in candidates:
                     lane = self._lane(message_origin)
-                    if lane.free <= 0 or taken.get(message_origin, 0) >= self._per_host(
-                        message_origin
-                    ):
+                    limit_here = self._per_host(message_origin)
+                    if lane.free <= 0 or taken.get(message_origin, 0) >= limit_here:
                         continue
                     # Reserve the thread now, so nothing else claims it meanwhile.
                     lane.in_flight += 1
                     self._busy[message_origin] += 1
                     taken[message_origin] = taken.get(message_origin, 0) + 1
-                    chosen.append(message_id)
+                    chosen[message_id] = message_origin
             if not chosen:
                 db.session.rollback()
                 return []
+            claimed: list[Job] = []
             try:
-                jobs = self._mark_claimed(chosen, now)
-            except BaseException:
-                self._release(chosen)
-                raise
-            db.session.commit()
-            return jobs
+                jobs = self._mark_claimed(list(chosen), now)
+                db.session.commit()
+                claimed = jobs
+            finally:
+                # What was reserved but is not being sent (gone meanwhile, or the
+                # claim failed) gives its thread back.
+                sent = {job.message_id for job in claimed}
+                self._release([origin for id_, origin in chosen.items() if id_ not in sent])
+            return claimed
         except BaseException:
             db.session.rollback()
             raise
 
-    def _release(self, message_ids: list[int]) -> None:
-        rows = db.session.execute(
-            select(PushSubscription.origin)
-            .join(PushMessage, PushMessage.subscription_id == PushSubscription.id)
-            .where(PushMessage.id.in_(message_ids))
-        ).scalars()
+    def _release(self, origins: list[str]) -> None:
+        if not origins:
+            return
         with self._lock:
-            for origin in rows:
+            for origin in origins:
                 self._busy[origin] -= 1
                 self._lane(origin).in_flight -= 1
             self._lock.notify_all()
