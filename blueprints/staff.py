@@ -206,12 +206,12 @@ def login():
         if member and member.active and member.check_password(form.password.data):
             target = safe_next(url_for(".counter"))
             with unit_of_work():
-                browser = team_service.sign_in(member)
+                browser_id = team_service.sign_in(member).id
             # A new session from scratch: nothing from the anonymous one (its CSRF
             # token above all) is carried into the signed-in one.
             session.clear()
             login_user(member)
-            session[STAFF_SESSION] = browser.id
+            session[STAFF_SESSION] = browser_id
             return redirect(target, code=303)
         error = gettext("That email and password don't match an active login.")
     elif request.method == "POST":
