@@ -2,7 +2,8 @@
 
 It checks each request the way a real push service does (a VAPID JWT signed with
 ES256 by the key in `k=`, for this origin, expiring within 24 h, with a mailto: or
-https: subject; `Content-Encoding: aes128gcm`; a TTL) and decrypts the body with the
+https: subject; `Content-Type: application/octet-stream` and `Content-Encoding:
+aes128gcm`, as RFC 8291's example; a TTL) and decrypts the body with the
 private key of the fake subscription it handed out, so a test reads exactly what the
 phone's service worker would. Faults can be queued to make it misbehave.
 """
@@ -186,6 +187,8 @@ class LocalPushService:
         self._check_vapid(headers.get("Authorization", ""))
         encoding = headers.get("Content-Encoding")
         assert encoding == "aes128gcm", f"Content-Encoding is {encoding!r}, not aes128gcm"
+        kind = headers.get("Content-Type")
+        assert kind == "application/octet-stream", f"Content-Type is {kind!r}"
         ttl = headers.get("TTL", "")
         assert ttl.isdigit(), f"TTL header missing or not a number: {ttl!r}"
         urgency = headers.get("Urgency")
