@@ -89,7 +89,9 @@ def _seed_shop(n: int, **fields) -> dict:
     """One café's rows; returns their ids and codes."""
     global _password_hash
     if _password_hash is None:
-        _password_hash = generate_password_hash(PASSWORD)
+        # Few rounds: the world is built afresh for every route of the long fuzz, and
+        # each build logs four people in; the hash's strength is not what is tested.
+        _password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     shop = Shop(
         slug=f"world-{n}-{_unique()}",
         name=f"World Café {n}",
