@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -23,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -208,10 +210,13 @@ def login():
             with unit_of_work():
                 browser_id = team_service.sign_in(member).id
             # A new session from scratch: nothing from the anonymous one (its CSRF
-            # token above all) is carried into the signed-in one.
+            # token above all) is carried into the signed-in one, which gets its own
+            # token at once (in the cookie set now).
             session.clear()
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(member)
             session[STAFF_SESSION] = browser_id
+            generate_csrf()
             return redirect(target, code=303)
         error = gettext("That email and password don't match an active login.")
     elif request.method == "POST":
