@@ -146,8 +146,9 @@ def _make_room(tab: Tab, phone_id: str) -> None:
 
 
 def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
-    """Bind the phone's push subscription to its tab; the same endpoint replaces."""
-    endpoint, p256dh, auth = parse_subscription(data)
+    """Bind the phone's push subscription to its tab; the same endpoint replaces.
+    `data` is the browser's subscription, or what parse_subscription made of it."""
+    endpoint, p256dh, auth = data if isinstance(data, tuple) else parse_subscription(data)
     if not tab.is_live:
         raise Conflict("This tab is closed; there is nothing more to tell you about it.")
     existing = db.session.execute(

@@ -31,10 +31,17 @@ def dns(monkeypatch):
     """name -> addresses; a name not listed does not resolve. Records every lookup."""
     answers: dict[str, list[str]] = {}
     asked: list[str] = []
+    during: list[bool] = []  # was a database transaction open at each lookup?
     real = outbound.resolve
 
     def resolve(host, port):
+        from flask import has_app_context
+
+        from extensions import db
+
         asked.append(host)
+        if has_app_context():
+            during.append(db.session().in_transaction())
         if host in answers:
             return answers[host]
         if host.replace(".", "").replace(":", "").isalnum() and not host[0].isalpha():
@@ -42,7 +49,7 @@ def dns(monkeypatch):
         raise outbound.RefusedAddress(f"{host} does not resolve")
 
     monkeypatch.setattr(outbound, "resolve", resolve)
-    resolve.answers, resolve.asked = answers, asked
+    resolve.answers, resolve.asked, resolve.during = answers, asked, during
     return resolve
 
 
@@ -115,6 +122,9 @@ def test_a_public_push_service_is_accepted(strict, cafe, push_service, dns, in_a
     assert response.status_code == 200, response.get_data(as_text=True)
     [row] = in_app(lambda: db.session.execute(select(PushSubscription)).scalars().all())
     assert (row.endpoint, row.origin) == (endpoint, "https://fcm.googleapis.com")
+    # The name was looked up with no transaction open (on SQLite, a POST's transaction
+    # holds the write lock: a slow DNS answer must not hold up every other writer).
+    assert dns.during == [False]
 
 
 def test_a_name_that_turns_private_after_subscribing_is_not_sent_to(
