@@ -176,8 +176,8 @@ def main() -> int:
         "only takes messages that have a free thread to go to, so the tarpit's queue never "
         "stands in front of anyone else's; after it fails to answer (10 s) its service is "
         "left aside for 5 s, 10 s, 20 s … before its messages are tried again. Before "
-        "this, the same tarpit took every send thread and another phone's notification "
-        "was not delivered in 120 s.\n"
+        "this (as reported in issue 12), such a tarpit took every send thread and another "
+        "phone's notification was not delivered in 120 s.\n"
     )
     print(text)
     if args.write:
