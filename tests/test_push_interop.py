@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushMessage
+from services.push_dispatch import Dispatcher
 from tests.helpers import load_tab, open_tab, order, subscribe_push
 
 
 def test_an_independent_push_service_decrypts_the_ready_notification(
-    app, cafe, phone, staff_client, dispatcher, in_app, web_push_testing
+    app, cafe, phone, staff_client, in_app, web_push_testing, make_app, push_clock
 ):
     subscription, client_hash = web_push_testing.subscribe(app.config["VAPID_PUBLIC_KEY"])
     public_id = open_tab(phone, cafe.table, "Ana")
@@ -27,7 +28,13 @@ def test_an_independent_push_service_decrypts_the_ready_notification(
     response = staff_client.post_json(f"/staff/lines/{line.id}/status", {"status": "ready"})
     assert response.status_code == 200
 
-    assert dispatcher.run_once() == 1
+    # A patient sender: node answering its first request on a busy machine can take
+    # longer than the suite's 0.5 s, which is not what this test is about.
+    dispatcher = Dispatcher(make_app(PUSH_TIMEOUT_SECONDS=30), clock=push_clock)
+    try:
+        assert dispatcher.run_once() == 1
+    finally:
+        dispatcher.close()
     message = in_app(lambda: db.session.execute(select(PushMessage)).scalar_one())
     assert (message.status, message.last_error) == ("sent", "")
     [received] = web_push_testing.messages(client_hash)
