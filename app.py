@@ -22,7 +22,7 @@ from extensions import csrf, db, limiter, login_manager, migrate
 from fast_answers import FastAnswers
 from money import format_money, format_plain
 from services import MAX_ID
-from web import database, errors, headers, i18n, static
+from web import bodies, database, errors, headers, i18n, static
 
 RATE_LIMITS = (
     "RATELIMIT_CARD_SCAN",
@@ -30,6 +30,7 @@ RATE_LIMITS = (
     "RATELIMIT_LOGIN_ACCOUNT",
     "RATELIMIT_LOGIN_ADDRESS",
     "RATELIMIT_ORDER",
+    "RATELIMIT_PUSH_SUBSCRIBE",
 )
 
 
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     register_config(app, config)
     register_extensions(app)
+    bodies.register(app)
     i18n.register(app)
     database.register(app)
     register_url_converters(app)

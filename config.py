@@ -83,6 +83,12 @@ def vapid_key_from_instance(instance_path: str) -> str:
 # Apple's push service refuses these (and they reach nobody anyway).
 _UNREACHABLE_HOST = re.compile(r"(^localhost$|\.localhost$|\.local$|\.invalid$|^[^.]*$)", re.I)
 DEFAULT_VAPID_SUBJECT = "mailto:owner@example.com"
+# The push services browsers use (Chrome and most others, Firefox, Safari, Edge on
+# Windows): domain suffixes whose sends get the main send threads.
+KNOWN_PUSH_SERVICES = (
+    "fcm.googleapis.com,android.googleapis.com,push.services.mozilla.com,"
+    "push.apple.com,notify.windows.com"
+)
 
 
 def check_vapid_subject(subject: str) -> str:
@@ -177,14 +183,37 @@ class Config:
         self.PUSH_DISPATCHER = os.environ.get("PUSH_DISPATCHER", "thread").strip().lower()
         self.PUSH_POLL_SECONDS = float(os.environ.get("PUSH_POLL_SECONDS", "2") or 2)
         self.PUSH_TIMEOUT_SECONDS = float(os.environ.get("PUSH_TIMEOUT_SECONDS", "10") or 10)
+        # A push service that does not even accept the connection this fast is down.
+        self.PUSH_CONNECT_TIMEOUT_SECONDS = float(
+            os.environ.get("PUSH_CONNECT_TIMEOUT_SECONDS", "3") or 3
+        )
         self.PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "6") or 6)
         self.PUSH_BACKOFF_SECONDS = float(os.environ.get("PUSH_BACKOFF_SECONDS", "5") or 5)
         self.PUSH_MAX_RETRY_AFTER_SECONDS = 3600
         # A claimed message not recorded within this long (its sender died) is sent again.
         self.PUSH_LEASE_SECONDS = 300
+        # Sends at once to the well-known push services (PUSH_KNOWN_SERVICES), and to
+        # any other: a slow or dead unknown service can only fill the second, and one
+        # service (one origin) only ever PUSH_SENDS_PER_HOST of either.
         self.PUSH_SEND_THREADS = int(os.environ.get("PUSH_SEND_THREADS", "8") or 8)
-        # Push services are https; plain http endpoints only for a local test service.
+        self.PUSH_OTHER_SEND_THREADS = int(os.environ.get("PUSH_OTHER_SEND_THREADS", "4") or 4)
+        self.PUSH_SENDS_PER_HOST = int(os.environ.get("PUSH_SENDS_PER_HOST", "2") or 2)
+        self.PUSH_KNOWN_SERVICES = [
+            name.strip().lower()
+            for name in os.environ.get("PUSH_KNOWN_SERVICES", KNOWN_PUSH_SERVICES).split(",")
+            if name.strip()
+        ]
+        # One phone, one tab: how many push subscriptions they may hold (live tabs).
+        self.PUSH_MAX_SUBSCRIPTIONS_PER_PHONE = int(
+            os.environ.get("PUSH_MAX_SUBSCRIPTIONS_PER_PHONE", "3") or 3
+        )
+        self.PUSH_MAX_SUBSCRIPTIONS_PER_TAB = int(
+            os.environ.get("PUSH_MAX_SUBSCRIPTIONS_PER_TAB", "10") or 10
+        )
+        # Push services are https on public addresses; plain http endpoints and private
+        # addresses (127.0.0.1, 10/8, ...) only for a local test service.
         self.PUSH_ALLOW_HTTP_ENDPOINTS = env_flag("PUSH_ALLOW_HTTP_ENDPOINTS")
+        self.PUSH_ALLOW_PRIVATE_ADDRESSES = env_flag("PUSH_ALLOW_PRIVATE_ADDRESSES")
         # Rate limits (Flask-Limiter). Counters are kept in RATELIMIT_STORAGE_URI: this
         # process's memory by default, which is per worker; with several workers or
         # hosts point it at Redis so they all count together.
@@ -207,6 +236,8 @@ class Config:
         self.RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS", "20 per minute")
         # Customer orders, per tab.
         self.RATELIMIT_ORDER = os.environ.get("RATELIMIT_ORDER", "20 per minute")
+        # Push subscriptions posted, per tab.
+        self.RATELIMIT_PUSH_SUBSCRIBE = os.environ.get("RATELIMIT_PUSH_SUBSCRIBE", "10 per minute")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -11,11 +11,13 @@ under "Fuzz".
 
 import argparse
 import logging
+import os
 import platform
 import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,8 +32,11 @@ from tests.stripe_standin import start_standin  # noqa: E402
 DOC = ROOT / "docs" / "RELIABILITY.md"
 
 
-def make_app(database_url: str, stripe_url: str):
-    app = fuzz_world.stripe_app((database_url, {"pool_pre_ping": True}), stripe_url)
+def make_app(database_url: str, stripe_url: str, schema: str | None = None):
+    options = {"pool_pre_ping": True}
+    if schema:
+        options["connect_args"] = {"options": f"-c search_path={schema}"}
+    app = fuzz_world.stripe_app((database_url, options), stripe_url)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     return app
@@ -89,18 +94,23 @@ def report(statuses, failures, seconds, args, db_name) -> str:
         for status, n in counter.items():
             by_class[f"{status // 100}xx"] += n
     lines = [
-        "## Fuzz",
+        f"## Fuzz: {db_name}",
         "",
         "Hostile requests to every route of the app, in process (Flask test client), built",
-        "by hypothesis: wrong types, numbers out of range, 100 KB bodies, NUL, right-to-left",
-        "marks, emoji, lone surrogates in JSON, missing and extra fields, fields sent twice,",
-        "wrong methods, missing or wrong CSRF tokens, other cafés' ids and made-up codes,",
-        "sent as each kind of visitor. The rule: never a 5xx, and a refused request (4xx)",
-        "leaves every table's row count, the tabs' and shops' versions and every row of",
-        "the settings, menu, staff and card tables as they were.",
+        "by hypothesis: every field of every form at once with any JSON type (numbers,",
+        "booleans, null, lists, objects), JSON that is not an object, nested up to 50,000",
+        "deep, with lone surrogates and control characters in keys and strings; numbers out",
+        "of range, NUL, CR/LF and other header-breaking characters (in `next` among others),",
+        "1,000-character timezones and names, bodies just under and over the 64 KB limit,",
+        "right-to-left marks, emoji, missing and extra fields, fields sent twice, wrong",
+        "methods, missing or wrong CSRF tokens, private and loopback push endpoints, other",
+        "cafés' ids and made-up codes, sent as each kind of visitor. The rule: never a 5xx;",
+        "a refused request (4xx) leaves every table's row count, the tabs' and shops'",
+        "versions and every row of the settings, menu, staff, card and push subscription",
+        "tables as they were; a deeply nested body is a 400 and a 100 KB one a 413.",
         "",
         f"    python bench/fuzz.py --cases {args.cases} --seed {args.seed}"
-        + (" --database-url <postgresql url>" if db_name != "sqlite" else "")
+        + (" --database-url <postgresql url>" if db_name != "SQLite" else "")
         + " --write",
         "",
         f"- Database: {db_name}; Python {platform.python_version()}",
@@ -127,15 +137,42 @@ def report(statuses, failures, seconds, args, db_name) -> str:
 
 
 def write_section(text: str) -> None:
-    """Replace the `## Fuzz` section of docs/RELIABILITY.md, leaving the others alone."""
+    """Replace this database's `## Fuzz: …` section of docs/RELIABILITY.md (or the
+    single `## Fuzz` section of earlier runs), leaving the others alone."""
     existing = DOC.read_text() if DOC.exists() else "# Reliability\n"
-    start = existing.find("## Fuzz\n")
+    header = text.split("\n", 1)[0] + "\n"
+    start = existing.find(header)
+    if start == -1:
+        start = existing.find("## Fuzz\n")
     if start == -1:
         DOC.write_text(existing.rstrip("\n") + "\n\n" + text)
         return
     end = existing.find("\n## ", start + 1)
     rest = existing[end + 1 :] if end != -1 else ""
     DOC.write_text(existing[:start] + text + ("\n" + rest if rest else ""))
+
+
+@contextmanager
+def scratch_schema(database_url: str | None):
+    """On PostgreSQL, a schema of the run's own (the fuzz empties every table it
+    has), dropped at the end; SQLite gets a scratch file instead."""
+    if not database_url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    schema = f"tabby_fuzz_{os.getpid()}"
+    admin = create_engine(normalise_database_url(database_url))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def main() -> int:
@@ -148,14 +185,19 @@ def main() -> int:
     logging.disable(logging.WARNING)
 
     standin, server = start_standin()
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, scratch_schema(args.database_url) as schema:
         url = args.database_url or f"sqlite:///{scratch}/fuzz.db"
         from config import normalise_database_url
 
-        app = make_app(normalise_database_url(url), standin.url)
+        app = make_app(normalise_database_url(url), standin.url, schema)
         statuses, failures, seconds = run(app, args.cases, args.seed)
+        with app.app_context():
+            from extensions import db
+
+            db.engine.dispose()
     server.shutdown()
-    text = report(statuses, failures, seconds, args, "sqlite" if not args.database_url else "pg")
+    db_name = "PostgreSQL" if args.database_url else "SQLite"
+    text = report(statuses, failures, seconds, args, db_name)
     print(text)
     if args.write:
         write_section(text)

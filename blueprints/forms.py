@@ -3,8 +3,11 @@
 checked the same way."""
 
 from flask import has_request_context, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,23 +21,79 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 from models.card import CARD_KINDS
 from models.payment import PAYMENT_METHODS
 from services import Refused
+from services.text import LINE_BREAKS, safe_characters, without_controls
 
 
 class FlaskForm(_FlaskForm):
-    """Flask-WTF reads a JSON body as the form's fields, which only works for an object:
-    a string, number or list there would be a 500, so it is refused as bad input."""
+    """Every form's fields arrive as text, whatever the body's encoding.
+
+    Flask-WTF reads a JSON body as the form's fields; its values may be numbers,
+    booleans, lists or objects, which the fields would choke on (a 500). Scalars are
+    read as the text a form would have sent, a list as the field sent several times,
+    and anything nested is refused. Every text field is then cleaned of control
+    characters (a text area keeps its line breaks), so no view or service ever sees
+    a NUL. (web/bodies.py has already refused bodies that are not one sane object.)
+    """
 
     class Meta(_FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
+            asked_for_request = formdata is not None and not hasattr(formdata, "getlist")
             if (
-                formdata is not None
+                asked_for_request
                 and has_request_context()
+                and request.method in SUBMIT_METHODS
                 and request.is_json
-                and request.method != "GET"
-                and not isinstance(request.get_json(), dict)
             ):
-                raise Refused("Send the form's fields as a JSON object.")
+                return json_formdata(request.get_json(silent=True))
             return super().wrap_formdata(form, formdata)
+
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                if issubclass(field_class, HiddenField):
+                    clean = key_text
+                elif issubclass(field_class, TextAreaField):
+                    clean = paragraph_text
+                else:
+                    clean = line_text
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": [*filters, clean]}
+            return super().bind_field(form, unbound_field, options)
+
+
+def _form_text(name: str, value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "y" if value else ""
+    if isinstance(value, int | float):
+        return str(value)
+    raise Refused(gettext("The field %(name)s must be text or a number.", name=str(name)[:40]))
+
+
+def json_formdata(data) -> MultiDict:
+    if not isinstance(data, dict):
+        raise Refused(gettext("Send the form's fields as a JSON object."))
+    pairs = []
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        pairs += [(name, _form_text(name, each)) for each in values if each is not None]
+    return MultiDict(pairs)
+
+
+def line_text(value):
+    """Control characters (NUL among them) become spaces; the service trims."""
+    return safe_characters(value) if isinstance(value, str) else value
+
+
+def key_text(value):
+    return without_controls(value) if isinstance(value, str) else value
+
+
+def paragraph_text(value):
+    if not isinstance(value, str):
+        return value
+    return "\n".join(safe_characters(line) for line in LINE_BREAKS.sub("\n", value).split("\n"))
 
 
 class LoginForm(FlaskForm):

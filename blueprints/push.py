@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from blueprints.customer import my_tab, phone_id
 from blueprints.pwa import service_worker_script
+from extensions import db, limiter
 from services import Refused, unit_of_work
 from services import push as push_service
 
@@ -35,11 +36,19 @@ def _json_body() -> dict:
 
 
 @bp.post("/tab/<token:public_id>/push")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_PUSH_SUBSCRIBE"],
+    key_func=lambda: f"push:{request.view_args['public_id']}",
+)
 def subscribe(public_id: str):
     tab = my_tab(public_id, with_lines=False)
     data = _json_body()
+    # Checking the endpoint resolves its name: never while holding a transaction
+    # (on SQLite a POST's transaction holds the write lock).
+    db.session.rollback()
+    checked = push_service.parse_subscription(data)
     with unit_of_work():
-        push_service.subscribe(tab, phone_id(), data)
+        push_service.subscribe(tab, phone_id(), checked)
     return jsonify(ok=True, message="We'll tell this phone when your order is ready.")
 
 

@@ -14,14 +14,17 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -40,10 +43,11 @@ from blueprints.forms import (
     VoidLineForm,
     WalkOutForm,
     first_error,
+    json_formdata,
     submitted,
 )
 from extensions import db, limiter, login_manager
-from models import PayRequest, Shop, StaffMember, Tab, TabLine, TokenCard
+from models import PayRequest, Shop, StaffMember, StaffSession, Tab, TabLine, TokenCard
 from models.base import utcnow
 from models.payment import METHOD_LABELS, PAYMENT_METHODS
 from models.shop import closed_since
@@ -54,34 +58,68 @@ from services import checkout as checkout_service
 from services import payments as pay_service
 from services import push as push_service
 from services import tabs as tab_service
+from services import team as team_service
 from services.counter import counter_view, personal_cards
 from services.shops import menu_items
+from services.text import one_line
 from web.headers import PRIVATE
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# The Flask session key holding this browser's StaffSession id.
+STAFF_SESSION = "staff_session"
 
 
 @login_manager.user_loader
 def load_member(session_id: str) -> StaffMember | None:
     """`session_id` is "<id>:<epoch>" (StaffMember.get_id). A session from before the
     member's last deactivation or password reset carries an old epoch and is refused,
-    so it does not come back when the member is reactivated."""
+    so it does not come back when the member is reactivated; one whose StaffSession
+    row is gone (it logged out) is refused too."""
     member_id, _, epoch = (session_id or "").partition(":")
     member_id = parse_id(member_id)
-    if member_id is None:
+    browser = session.get(STAFF_SESSION)
+    if member_id is None or not isinstance(browser, str):
         return None
-    member = db.session.get(StaffMember, member_id)
+    member = db.session.execute(
+        select(StaffMember)
+        .join(StaffSession, StaffSession.staff_member_id == StaffMember.id)
+        .where(StaffMember.id == member_id, StaffSession.id == browser)
+    ).scalar_one_or_none()
     if member is None or not member.active or str(member.session_epoch) != epoch:
         return None
     return member
 
 
+def next_target() -> str | None:
+    """Where to go after the action (`next`, a /staff page), or None when none was
+    asked. A target that is not one of ours is refused before anything is done, so a
+    bad `next` can never fail the answer of an action already saved."""
+    fields = request.form if not request.is_json else (request.get_json(silent=True) or {})
+    target = fields.get("next") or request.args.get("next")
+    if not target:
+        return None
+    if (
+        not isinstance(target, str)
+        or len(target) > 500
+        or not target.isprintable()  # CR/LF would break the Location header
+        or "\\" in target  # browsers read it as "/"
+        or not target.startswith("/staff")
+        or urlsplit(target).scheme
+        or urlsplit(target).netloc
+    ):
+        raise Refused(gettext("That page to come back to is not one of ours."))
+    return target
+
+
+@bp.before_request
+def check_next_before_acting():
+    if request.method == "POST":
+        next_target()
+
+
 def safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    parts = urlsplit(target)
-    if not parts.scheme and not parts.netloc and target.startswith("/staff"):
-        return target
-    return default
+    return next_target() or default
 
 
 def done(message: str, default: str):
@@ -128,8 +166,14 @@ def shop_card(card_id) -> TokenCard:
 
 
 def login_account_key() -> str:
-    # An empty key skips the limit; the per-address one still applies.
-    email = request.form.get("email", "").strip().lower()[:254]
+    """One count per account, whatever the body's encoding (a form or JSON), read
+    the way the form reads it. An empty key skips the limit; the per-address one
+    still applies."""
+    try:
+        fields = json_formdata(request.get_json(silent=True)) if request.is_json else request.form
+    except Refused:
+        return ""
+    email = one_line(fields.get("email", "")).lower()[:254]
     return f"login:{email}" if email else ""
 
 
@@ -162,19 +206,36 @@ def login():
             select(StaffMember).where(func.lower(StaffMember.email) == email)
         ).scalar_one_or_none()
         if member and member.active and member.check_password(form.password.data):
+            target = safe_next(url_for(".counter"))
+            with unit_of_work():
+                browser_id = team_service.sign_in(member).id
+            # A new session from scratch: nothing from the anonymous one (its CSRF
+            # token above all) is carried into the signed-in one, which gets its own
+            # token at once (in the cookie set now).
+            session.clear()
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(member)
-            return redirect(safe_next(url_for(".counter")), code=303)
+            session[STAFF_SESSION] = browser_id
+            generate_csrf()
+            return redirect(target, code=303)
         error = gettext("That email and password don't match an active login.")
     elif request.method == "POST":
         error = first_error(form)
     status = 400 if request.method == "POST" else 200
-    return render_template("staff/login.html", form=form, error=error), status
+    try:
+        target = next_target()
+    except Refused:
+        target = None
+    return render_template("staff/login.html", form=form, error=error, next=target), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    with unit_of_work():
+        team_service.sign_out(session.get(STAFF_SESSION))
     logout_user()
+    session.clear()
     flash(gettext("Logged out."), "success")
     return redirect(url_for(".login"), code=303)
 

@@ -8,7 +8,7 @@ from models.menu import MenuCategory, MenuItem
 from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
-from models.staff import ROLES, StaffMember
+from models.staff import ROLES, StaffMember, StaffSession
 from models.tab import Tab, TabLine, TabMember
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Shop",
     "StripeEvent",
     "StaffMember",
+    "StaffSession",
     "Tab",
     "TabLine",
     "TabMember",

@@ -40,6 +40,9 @@ class PushSubscription(db.Model):
     tab_id: Mapped[int] = mapped_column(ForeignKey("tabs.id", ondelete="CASCADE"))
     phone_id: Mapped[str] = mapped_column(String(43))
     endpoint: Mapped[str] = mapped_column(String(MAX_ENDPOINT), index=True)
+    # scheme://host[:port] of the push service, lower case: the dispatcher's unit for
+    # sends at once and for waiting after a timeout (services.push_dispatch).
+    origin: Mapped[str] = mapped_column(String(300), default="", server_default="")
     p256dh: Mapped[str] = mapped_column(String(128))
     auth: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -72,6 +75,9 @@ class PushMessage(db.Model):
     # Push services keep only the latest undelivered message per topic.
     topic: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)  # JSON the service worker reads
+    # "Ready" messages: the ids of the lines named ("3,7"), so the next message to the
+    # same phone names only what it has not been told yet.
+    line_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
     ttl: Mapped[int]
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
     status: Mapped[str] = mapped_column(String(8), default=PENDING)
@@ -83,3 +89,7 @@ class PushMessage(db.Model):
 
     subscription: Mapped[PushSubscription] = relationship()
     tab: Mapped[Tab] = relationship()
+
+    @property
+    def named_lines(self) -> set[int]:
+        return {int(part) for part in self.line_ids.split(",") if part}

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -53,3 +54,19 @@ class StaffMember(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class StaffSession(db.Model):
+    """One signed-in browser of a member of staff. Its id is kept in the signed
+    session cookie; logging out deletes the row, so a copy of that cookie opens
+    nothing afterwards, while the member's other devices stay signed in."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(
+        String(43), primary_key=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from models.base import utcnow
 from money import MAX_AMOUNT
 from services import Conflict, NotFound, Refused
 from services.shops import ensure_category
+from services.text import one_line, paragraph
 
 MAX_SORT = 9999
 
@@ -60,7 +61,7 @@ def owner_menu(shop_id: int) -> tuple[list[MenuSection], list[MenuItem]]:
 
 def clean_name(name: str | None, what: str, limit: int) -> str:
     """`what` is "category" or "item"; each has its own sentences, as languages differ."""
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         if what == "category":
             raise Refused(gettext("A category needs a name."))
@@ -159,7 +160,7 @@ def save_item(
     """Add an item (`item` None) or change one. A new price applies to what is ordered
     from now on; lines already on tabs keep the price they were ordered at."""
     name = clean_name(name, "item", 120)
-    description = (description or "").strip()
+    description = paragraph(description)
     if len(description) > 500:
         raise Refused(gettext("Keep the description under 500 characters."))
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
@@ -168,7 +169,7 @@ def save_item(
         raise Refused(
             gettext("The position must be a whole number from 0 to %(most)s.", most=MAX_SORT)
         )
-    category = " ".join((category or "").split())
+    category = one_line(category)
     if category and _category_named(shop.id, category) is None:
         raise NotFound(gettext("Pick one of the menu's categories."))
     if item is None:

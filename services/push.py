@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -32,6 +32,7 @@ from models.push import (
 from models.tab import LIVE_TAB_STATUSES, READY
 from money import format_money
 from services import Conflict, Refused
+from services.outbound import RefusedAddress, check_url
 
 # Push services accept 4096 bytes of encrypted body; the encryption adds 103, and
 # names are the only thing that grows, so the readable part is capped well below.
@@ -72,27 +73,82 @@ def _b64_key(value, size: int, what: str) -> str:
     return value.rstrip("=")
 
 
+def endpoint_origin(endpoint: str) -> str:
+    """scheme://host[:port] of a push endpoint, lower case, default port left out."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
 def parse_subscription(data) -> tuple[str, str, str]:
-    """(endpoint, p256dh, auth) from a PushSubscription's toJSON(), checked."""
+    """(endpoint, p256dh, auth) from a PushSubscription's toJSON(), checked; the
+    endpoint must be a public push service (the server will POST to it)."""
     if not isinstance(data, dict):
         raise Refused("Send the subscription as JSON.")
     endpoint = data.get("endpoint")
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
+    if (
+        not isinstance(endpoint, str)
+        or not endpoint
+        or len(endpoint) > MAX_ENDPOINT
+        or not endpoint.isprintable()
+    ):
         raise Refused("The subscription has no usable endpoint.")
+    config = current_app.config
     parts = urlsplit(endpoint)
-    allowed = ("https", "http") if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
+    allowed = ("https", "http") if config["PUSH_ALLOW_HTTP_ENDPOINTS"] else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         # We POST to this URL from the server; only push services' https URLs.
         raise Refused("The subscription's endpoint must be an https address.")
+    try:
+        check_url(endpoint, allow_private=config["PUSH_ALLOW_PRIVATE_ADDRESSES"])
+    except RefusedAddress as problem:
+        raise Refused(
+            "The subscription's endpoint is not a public push service "
+            f"({str(problem)[:120]}), so we will not send to it."
+        ) from None
     p256dh = _b64_key(keys.get("p256dh"), 65, "p256dh")
     auth = _b64_key(keys.get("auth"), 16, "auth")
     return endpoint, p256dh, auth
 
 
+def _make_room(tab: Tab, phone_id: str) -> None:
+    """Keep a phone and a tab within their caps before one more subscription: the
+    phone's oldest on its live tabs gives way (a browser that renewed its
+    subscription leaves the old one behind); a full tab refuses more phones."""
+    config = current_app.config
+    mine = list(
+        db.session.execute(
+            select(PushSubscription)
+            .join(PushSubscription.tab)
+            .where(PushSubscription.phone_id == phone_id, Tab.status.in_(LIVE_TAB_STATUSES))
+            .order_by(PushSubscription.created_at, PushSubscription.id)
+        ).scalars()
+    )
+    for old in mine[: max(0, len(mine) - config["PUSH_MAX_SUBSCRIPTIONS_PER_PHONE"] + 1)]:
+        db.session.delete(old)
+    db.session.flush()
+    on_tab = db.session.execute(
+        select(func.count()).select_from(PushSubscription).where(PushSubscription.tab_id == tab.id)
+    ).scalar_one()
+    if on_tab >= config["PUSH_MAX_SUBSCRIPTIONS_PER_TAB"]:
+        raise Conflict(
+            "This tab already notifies as many phones as it can. "
+            "Watch the tab page instead; it updates by itself."
+        )
+
+
 def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
-    """Bind the phone's push subscription to its tab; the same endpoint replaces."""
-    endpoint, p256dh, auth = parse_subscription(data)
+    """Bind the phone's push subscription to its tab; the same endpoint replaces.
+    `data` is the browser's subscription, or what parse_subscription made of it."""
+    endpoint, p256dh, auth = data if isinstance(data, tuple) else parse_subscription(data)
     if not tab.is_live:
         raise Conflict("This tab is closed; there is nothing more to tell you about it.")
     existing = db.session.execute(
@@ -104,11 +160,13 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
         existing.p256dh, existing.auth, existing.phone_id = p256dh, auth, phone_id
         db.session.flush()
         return existing
+    _make_room(tab, phone_id)
     subscription = PushSubscription(
         shop_id=tab.shop_id,
         tab_id=tab.id,
         phone_id=phone_id,
         endpoint=endpoint,
+        origin=endpoint_origin(endpoint)[:300],
         p256dh=p256dh,
         auth=auth,
     )
@@ -130,7 +188,7 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
 
 
 def unsubscribe(tab: Tab, endpoint) -> bool:
-    if not isinstance(endpoint, str) or not endpoint:
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise Refused("Say which subscription to stop.")
     result = db.session.execute(
         delete(PushSubscription).where(
@@ -196,7 +254,11 @@ def _encode(payload: dict) -> str:
 
 
 def _enqueue(
-    tab: Tab, kind: str, payload: dict, to: list[PushSubscription] | None = None
+    tab: Tab,
+    kind: str,
+    payload: dict,
+    to: list[PushSubscription] | None = None,
+    lines: list[TabLine] = (),
 ) -> list[PushMessage]:
     messages = [
         PushMessage(
@@ -206,6 +268,7 @@ def _enqueue(
             kind=kind,
             topic=f"tab-{tab.id}",
             payload="{}",
+            line_ids=_ids(lines),
             ttl=TTL[kind],
             urgency=URGENCY[kind],
             next_attempt_at=utcnow(),
@@ -222,19 +285,18 @@ def _enqueue(
     return messages
 
 
-def _pending(tab: Tab, kind: str | None = None) -> list[PushMessage]:
-    query = select(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.status == PENDING)
-    if kind:
-        query = query.where(PushMessage.kind == kind)
-    return list(db.session.execute(query).scalars())
+def _ids(lines: list[TabLine]) -> str:
+    return ",".join(str(line.id) for line in lines)
 
 
 def line_moved(tab: Tab, new_status: str) -> None:
-    """A line changed status: announce what is ready now.
+    """A line changed status: tell each phone what became ready since it was last told.
 
-    Lines made ready one after another before the first message went out share
-    one notification: the waiting message is rewritten to name them all, rather
-    than a second one queued behind it.
+    Lines made ready one after another before a phone's message went out share one
+    notification: its waiting message is rewritten to name them all, rather than a
+    second one queued behind it. Once a message has left, the next one names only
+    lines made ready after it; a line served or voided before its message left is
+    taken out of it (and a message left naming nothing is dropped).
     """
     ready = list(
         db.session.execute(
@@ -244,20 +306,35 @@ def line_moved(tab: Tab, new_status: str) -> None:
             .execution_options(populate_existing=True)
         ).scalars()
     )
-    waiting = _pending(tab, READY_MESSAGE)
-    if not ready:
-        for message in waiting:
-            db.session.delete(message)
-        db.session.flush()
-        return
-    payload = _payload(tab, READY_MESSAGE, ready_text(ready), f"/tab/{tab.public_id}")
-    for message in waiting:
-        message.payload = _encode({**payload, "id": message.id})
-    if new_status != READY:
-        db.session.flush()
-        return
-    covered = {message.subscription_id for message in waiting}
-    _enqueue(tab, READY_MESSAGE, payload, [s for s in subscriptions(tab) if s.id not in covered])
+    told: dict[int, set[int]] = {}
+    waiting: dict[int, PushMessage] = {}
+    for message in db.session.execute(
+        select(PushMessage).where(PushMessage.tab_id == tab.id, PushMessage.kind == READY_MESSAGE)
+    ).scalars():
+        if message.status == PENDING:
+            waiting[message.subscription_id] = message
+        else:
+            told.setdefault(message.subscription_id, set()).update(message.named_lines)
+    new_for: dict[tuple[int, ...], list[PushSubscription]] = {}
+    url = f"/tab/{tab.public_id}"
+    for subscription in subscriptions(tab):
+        fresh = [line for line in ready if line.id not in told.get(subscription.id, ())]
+        message = waiting.get(subscription.id)
+        if message is not None:
+            if fresh:
+                payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
+                message.payload = _encode({**payload, "id": message.id})
+                message.line_ids = _ids(fresh)
+            else:
+                db.session.delete(message)
+        elif fresh and new_status == READY:
+            new_for.setdefault(tuple(line.id for line in fresh), []).append(subscription)
+    db.session.flush()
+    by_id = {line.id: line for line in ready}
+    for ids, to in new_for.items():
+        fresh = [by_id[line_id] for line_id in ids]
+        payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
+        _enqueue(tab, READY_MESSAGE, payload, to, fresh)
 
 
 def tab_closed(tab: Tab) -> None:

@@ -15,6 +15,7 @@ from models.staff import ROLES
 from models.tab import LIVE_TAB_STATUSES
 from money import MAX_AMOUNT, is_currency, is_locale, minor_digits
 from services import Conflict, Refused
+from services.text import one_line, paragraph
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 NUMBERED = re.compile(r"^ ([0-9]{1,9})$")
@@ -26,10 +27,12 @@ CARD_PREFIXES = {"table": "Table", "personal": "Card"}
 
 def check_timezone(name: str) -> str:
     try:
+        if len(name) > 64:  # the longest IANA name is 32; longer ones are not looked up
+            raise ValueError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "File name too long"
         raise Refused(
-            gettext("Unknown timezone %(name)r; use a name like Europe/Paris.", name=name)
+            gettext("Unknown timezone %(name)r; use a name like Europe/Paris.", name=name[:64])
         ) from None
     return name
 
@@ -64,7 +67,7 @@ def menu_items(shop_id: int) -> list[MenuItem]:
 
 
 def _clean_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name or len(name) > 80:
         raise Refused(gettext("The shop needs a name of at most 80 characters."))
     return name
@@ -92,7 +95,7 @@ def _clean_locale(locale: str | None) -> str:
 
 
 def _clean_note(note: str | None) -> str:
-    note = (note or "").strip()
+    note = paragraph(note)
     if len(note) > MAX_NOTE:
         raise Refused(
             gettext("Keep the note for customers under %(most)s characters.", most=MAX_NOTE)

@@ -3,16 +3,46 @@ deactivating and changing roles, without ever leaving the shop with no active ow
 
 Deactivating a member or resetting their password ends their sessions at once (see
 StaffMember.session_epoch); reactivating does not bring the old sessions back.
+Logging out ends only that browser's session (its StaffSession row).
 """
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from extensions import db
-from models import StaffMember
+from models import StaffMember, StaffSession
 from models.staff import ROLES
 from services import Conflict, Refused
 from services.shops import MIN_PASSWORD
+
+# Sessions a member may hold at once (tablets, phones, browsers that were never
+# logged out); signing in once more ends the oldest.
+MAX_SESSIONS = 20
+
+
+def sign_in(member: StaffMember) -> StaffSession:
+    browser = StaffSession(staff_member_id=member.id)
+    db.session.add(browser)
+    db.session.flush()
+    kept = (
+        select(StaffSession.id)
+        .where(StaffSession.staff_member_id == member.id)
+        .order_by(StaffSession.created_at.desc(), StaffSession.id)
+        .limit(MAX_SESSIONS)
+    )
+    db.session.execute(
+        delete(StaffSession).where(
+            StaffSession.staff_member_id == member.id,
+            StaffSession.id.not_in(kept.scalar_subquery()),
+        )
+    )
+    return browser
+
+
+def sign_out(session_id) -> None:
+    """End one browser's session; the member's other devices stay signed in."""
+    if isinstance(session_id, str):
+        db.session.execute(delete(StaffSession).where(StaffSession.id == session_id))
 
 
 def members(shop_id: int) -> list[StaffMember]:

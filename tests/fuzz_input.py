@@ -92,7 +92,32 @@ NASTY = [
     "https://evil.example.com/",
     "//evil.example.com",
     "/staff/../admin",
+    # Header-breaking: a `next` or a name that would end up in a header.
+    "\r\n",
+    "/staff\r\nSet-Cookie: taken=1",
+    "/staff\nLocation: https://evil.example.com",
+    "/staff\\..\\evil",
+    "a\rb",
+    "\u2028\u2029",
+    "\x1b[31mred\x1b[0m",
+    "\x7f\x85\x9f",
+    # Sizes past every column: a timezone, a name, a note.
+    "Europe/" + "x" * 1000,
+    "x" * 300,
+    "é" * 2000,
+    # Addresses a push endpoint must never be.
+    "https://127.0.0.1:5432/push/x",
+    "https://[::1]/push/x",
+    "https://169.254.169.254/latest/meta-data",
+    "https://2130706433/push/x",
+    "https://0x7f.1/push/x",
+    "https://metadata.google.internal/",
+    "https://10.0.0.1/push/x",
+    fuzz_world.PUSH_ENDPOINT,
 ]
+
+# Text only JSON can carry: lone surrogates (a form's encoding cannot).
+SURROGATES = ["\ud800", "a\udfff", "\udbff", "x\ud83d", "\udc00\ud800"]
 
 texts = st.one_of(
     st.sampled_from(NASTY),
@@ -108,22 +133,53 @@ numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
 )
 scalars = st.one_of(texts, numbers, st.booleans(), st.none())
+json_texts = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(SURROGATES),
+    st.text(st.characters(categories=["Cs", "Cc"]), min_size=1, max_size=6),
+)
 json_values = st.recursive(
-    scalars | st.text(max_size=20),  # st.text may hold lone surrogates: JSON can carry them
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
+    scalars | json_texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(json_texts, inner, max_size=4),
     max_leaves=12,
 )
 field_names = st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=12))
+# Every field at once, each of any JSON type: what a script posts to a form.
+typed_fields = st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, min_size=1, max_size=12)
+
+
+def deep_json(kind: str, depth: int) -> str:
+    """JSON nested `depth` deep (kept under the 64 KB body limit)."""
+    if kind == "array":
+        return "[" * depth + "]" * depth
+    if kind == "object":
+        depth = min(depth, 12_000)
+        return '{"a":' * depth + "1" + "}" * depth
+    return "[" * depth  # unclosed: a parser must still not recurse to death
+
+
+deep_bodies = st.builds(
+    deep_json,
+    st.sampled_from(["array", "object", "unclosed"]),
+    st.sampled_from([33, 1000, 50_000]),
+)
 
 
 def _form_value(value) -> str:
+    """A value as a form carries it: text, whose lone surrogates (which no form
+    encoding can carry) arrive as "?", as a browser would send them."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return str(value)
+    return str(value).encode("utf-8", "replace").decode()
+
+
+def _as_form(data: dict) -> dict:
+    return {
+        _form_value(k): [_form_value(x) for x in v] if isinstance(v, list) else _form_value(v)
+        for k, v in data.items()
+    }
 
 
 form_values = st.one_of(
@@ -212,7 +268,7 @@ class Case:
     role: str
     method: str
     path: str
-    body: str  # "form", "json", "raw", "huge", "none"
+    body: str  # "form", "json", "typed", "deep", "big", "raw", "huge", "none"
     data: object = None
     raw: bytes = b""
     content_type: str = ""
@@ -249,9 +305,11 @@ def cases(world, route: Route) -> st.SearchStrategy:
         role=st.one_of(st.just(route.role), st.just(route.role), st.sampled_from(fuzz_world.ROLES)),
         method=st.one_of(st.just(route.method), st.just(route.method), st.sampled_from(METHODS)),
         values=st.fixed_dictionaries({name: arg_values(world, name) for name in route.args}),
-        body=st.sampled_from(["form", "form", "form", "json", "raw", "huge", "none"]),
-        data=st.one_of(fields, json_values),
-        raw=st.binary(max_size=300),
+        body=st.sampled_from(
+            ["form", "form", "form", "json", "typed", "typed", "deep", "big", "raw", "huge", "none"]
+        ),
+        data=st.one_of(fields, json_values, typed_fields),
+        raw=st.one_of(st.binary(max_size=300), deep_bodies.map(str.encode)),
         content_type=st.sampled_from(
             [
                 "application/x-www-form-urlencoded",
@@ -280,16 +338,30 @@ def send(world, case: Case):
     data = case.data
     if case.method == "GET":
         if isinstance(data, dict):
-            kwargs["query_string"] = {str(k): v for k, v in data.items()}
+            kwargs["query_string"] = _as_form(data)
     elif case.body == "form":
         form = dict(data) if isinstance(data, dict) else {"value": _form_value(data)}
-        form = {str(k): v if isinstance(v, str | list) else _form_value(v) for k, v in form.items()}
+        form = _as_form(form)
         if token:
             form.setdefault("csrf_token", token)
         kwargs["data"] = form
-    elif case.body == "json":
+    elif case.body in ("json", "typed"):
+        if case.body == "typed" and isinstance(data, dict):
+            data = {str(k): v for k, v in data.items()}
+            if token:
+                data.setdefault("csrf_token", token)
         kwargs["data"] = json.dumps(data)
         kwargs["content_type"] = "application/json"
+    elif case.body == "deep":
+        kwargs["data"] = (
+            case.raw if case.raw.startswith((b"[", b"{")) else deep_json("array", 50_000)
+        )
+        kwargs["content_type"] = "application/json"
+    elif case.body == "big":
+        # Just under the body limit: every field long, in a form.
+        size = 56_000 // len(FIELD_NAMES)
+        long = {name: "x" * size for name in FIELD_NAMES if name != "csrf_token"}
+        kwargs["data"] = {**long, "csrf_token": token or ""}
     elif case.body == "raw":
         kwargs["data"] = case.raw
         kwargs["content_type"] = case.content_type
@@ -318,6 +390,8 @@ def check(world, route: Route, case: Case):
     routed = case.method == route.method and status != 404  # junk ids never route
     if case.body == "huge" and route.method == "POST" and routed and status != 413:
         raise Problem(f"{route.name}: a 100 KB body got {status}, not 413")
+    if case.body == "deep" and route.method == "POST" and routed and status not in (400, 413):
+        raise Problem(f"{route.name}: a deeply nested JSON body got {status}, not 400")
     heal(world, route, case, status)
     return status
 

@@ -33,7 +33,17 @@ ROLES = (
 
 # Tables whose every row goes into the snapshot (the shop's live_version among them);
 # the busy ones are covered by their row counts, the tabs' versions and the lines.
-FULL_ROWS = {"shops", "staff_members", "menu_categories", "menu_items", "token_cards"}
+FULL_ROWS = {
+    "shops",
+    "staff_members",
+    "menu_categories",
+    "menu_items",
+    "token_cards",
+    "push_subscriptions",
+}
+# The tab's phone asked to be notified, at an address nothing listens on (a message
+# sent there fails quietly; the fuzz never runs a dispatcher anyway).
+PUSH_ENDPOINT = "http://127.0.0.1:9/push/fuzz"
 
 
 def stripe_app(database, stripe_url: str):
@@ -79,7 +89,9 @@ def _seed_shop(n: int, **fields) -> dict:
     """One café's rows; returns their ids and codes."""
     global _password_hash
     if _password_hash is None:
-        _password_hash = generate_password_hash(PASSWORD)
+        # Few rounds: the world is built afresh for every route of the long fuzz, and
+        # each build logs four people in; the hash's strength is not what is tested.
+        _password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     shop = Shop(
         slug=f"world-{n}-{_unique()}",
         name=f"World Café {n}",
@@ -150,6 +162,13 @@ def _tab_row(public_id: str) -> tuple[int, list[int]]:
     return tab.id, sorted(lines)
 
 
+def push_keys() -> dict:
+    """A phone's subscription keys (a P-256 public key and an auth secret)."""
+    from tests.push_service import LocalPushService
+
+    return LocalPushService().subscription()["keys"]
+
+
 def build(app) -> SimpleNamespace:
     """Two cafés (A, where everything happens, and B), a live tab with lines on A's table
     card, a spare one for staff actions, one with a join link, and a client per role."""
@@ -186,6 +205,16 @@ def build(app) -> SimpleNamespace:
         b.tab, b.lines = _tab_row(b_tab)
         invite = db.session.execute(select(Tab.invite_token).where(Tab.public_id == shared))
         join_token = invite.scalar_one()
+
+    subscribe = clients["tab_phone"].post(
+        f"/tab/{tab}/push",
+        json={
+            "endpoint": PUSH_ENDPOINT,
+            "keys": push_keys(),
+        },
+        headers={"X-CSRFToken": clients["tab_phone"].csrf_token()},
+    )
+    assert subscribe.status_code == 200, subscribe.get_data(as_text=True)[:500]
 
     clients["staff"] = login(app, a.staff_email)
     clients["owner"] = login(app, a.owner_email)

@@ -50,6 +50,7 @@ PUSH_TEST_CONFIG = {
     "VAPID_SUBJECT": "mailto:push-tests@tabby.example.com",
     "PUSH_DISPATCHER": "off",
     "PUSH_ALLOW_HTTP_ENDPOINTS": True,
+    "PUSH_ALLOW_PRIVATE_ADDRESSES": True,
     "PUSH_TIMEOUT_SECONDS": 0.5,
     "PUSH_SEND_THREADS": 4,
 }

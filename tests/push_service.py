@@ -2,15 +2,18 @@
 
 It checks each request the way a real push service does (a VAPID JWT signed with
 ES256 by the key in `k=`, for this origin, expiring within 24 h, with a mailto: or
-https: subject; `Content-Encoding: aes128gcm`; a TTL) and decrypts the body with the
+https: subject; `Content-Type: application/octet-stream` and `Content-Encoding:
+aes128gcm`, as RFC 8291's example; a TTL) and decrypts the body with the
 private key of the fake subscription it handed out, so a test reads exactly what the
 phone's service worker would. Faults can be queued to make it misbehave.
 """
 
 import base64
+import contextlib
 import json
 import re
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -184,6 +187,8 @@ class LocalPushService:
         self._check_vapid(headers.get("Authorization", ""))
         encoding = headers.get("Content-Encoding")
         assert encoding == "aes128gcm", f"Content-Encoding is {encoding!r}, not aes128gcm"
+        kind = headers.get("Content-Type")
+        assert kind == "application/octet-stream", f"Content-Type is {kind!r}"
         ttl = headers.get("TTL", "")
         assert ttl.isdigit(), f"TTL header missing or not a number: {ttl!r}"
         urgency = headers.get("Urgency")
@@ -218,3 +223,46 @@ class LocalPushService:
         exp = claims.get("exp")
         assert isinstance(exp, int) and now < exp <= now + 24 * 3600, f"exp {exp!r} out of range"
         assert SUBJECT.match(str(claims.get("sub", ""))), f"sub {claims.get('sub')!r} unusable"
+
+
+class Tarpit:
+    """An endpoint that accepts connections and never answers: what a hostile or dead
+    push service looks like from the dispatcher. For tests and bench/push_tarpit.py."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
+        self.origin = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.held: list = []
+        self.accepted = 0
+        self._lock = threading.Condition()
+        self._open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            with self._lock:
+                if not self._open:
+                    connection.close()
+                    return
+                self.held.append(connection)
+                self.accepted += 1
+                self._lock.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        with self._lock:
+            return self._lock.wait_for(lambda: self.accepted >= count, timeout)
+
+    def stop(self) -> None:
+        """Close every held connection: each waiting sender sees it drop."""
+        with self._lock:
+            self._open = False
+            held, self.held = self.held, []
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self._listener.close()
+        for connection in held:
+            connection.close()

@@ -117,8 +117,8 @@ def test_anonymous_visitors_are_sent_to_log_in(app, shop_a, new_client, in_app):
 
 
 def test_staff_are_refused_everywhere(app, shop_a, login, in_app):
-    before = everything(in_app)
     staff = login(shop_a.staff)
+    before = everything(in_app)
     for endpoint, method, arguments in admin_routes(app):
         url = url_for_route(app, endpoint, arguments, shop_a)
         response = send(staff, method, url)
@@ -129,8 +129,8 @@ def test_staff_are_refused_everywhere(app, shop_a, login, in_app):
 
 
 def test_another_shops_owner_finds_none_of_this_shops_rows(app, shop_a, other_cafe, login, in_app):
-    before = everything(in_app)
     intruder = login(other_cafe.owner)
+    before = everything(in_app)
     checked = 0
     for endpoint, method, arguments in admin_routes(app):
         if not arguments:

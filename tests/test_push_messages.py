@@ -97,7 +97,7 @@ def test_quick_taps_before_sending_share_one_notification(
     ]
 
 
-def test_a_later_ready_after_sending_is_a_new_message_naming_what_is_ready(
+def test_a_later_ready_after_sending_names_only_what_just_became_ready(
     subscribed, staff_client, dispatcher, push_service
 ):
     _, (flat_white, croissant) = subscribed
@@ -106,9 +106,46 @@ def test_a_later_ready_after_sending_is_a_new_message_naming_what_is_ready(
     mark(staff_client, croissant)
     dispatcher.run_once()
     bodies = [p["body"] for p in push_service.payloads()]
-    assert bodies == ["Your Flat white is ready", "Your Flat white and Butter croissant are ready"]
+    assert bodies == ["Your Flat white is ready", "Your Butter croissant is ready"]
     tags = {p["tag"] for p in push_service.payloads()}
-    assert len(tags) == 1  # the second replaces the first on the phone
+    assert len(tags) == 1  # one notification per tab on the phone, the newest
+
+
+def test_five_lines_ready_one_by_one_are_five_messages_each_naming_one(
+    cafe, phone, push_service, staff_client, dispatcher, in_app, create_item
+):
+    """The report: the fifth notification named all five drinks still on the counter."""
+    names = ["Espresso", "Flat white", "Cappuccino", "Oat latte", "Green tea"]
+    items = [create_item(cafe.shop, name, 300) for name in names]
+    public_id = open_tab(phone, cafe.table, "Ana")
+    for item in items:
+        order(phone, public_id, item)
+    subscribe_push(phone, public_id, push_service.subscription())
+    for line in load_tab(in_app, public_id).lines:
+        mark(staff_client, line.id)
+        assert dispatcher.run_once() == 1
+    assert [p["body"] for p in push_service.payloads()] == [f"Your {n} is ready" for n in names]
+
+
+def test_a_phone_whose_message_is_still_waiting_is_told_everything_it_missed(
+    subscribed, phone, staff_client, dispatcher, push_service, push_clock
+):
+    """Two browsers subscribed on the tab; one's message failed and waits for its retry
+    when the croissant is made ready: the other hears only of the croissant, this one
+    of both."""
+    tab, (flat_white, croissant) = subscribed
+    assert subscribe_push(phone, tab.public_id, push_service.subscription()).status_code == 200
+    mark(staff_client, flat_white)
+    push_service.fail_next(500)  # whichever of the two arrives first fails
+    assert dispatcher.run_once() == 2
+    mark(staff_client, croissant)
+    push_clock.advance(3600)
+    assert dispatcher.run_once() == 2
+    last_heard = {d.token: d.payload["body"] for d in push_service.deliveries}
+    assert sorted(last_heard.values()) == [
+        "Your Butter croissant is ready",
+        "Your Flat white and Butter croissant are ready",
+    ]
 
 
 def test_served_before_sending_drops_the_message(subscribed, staff_client, dispatcher, in_app):
