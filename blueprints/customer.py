@@ -495,7 +495,9 @@ def pay_at_counter(public_id: str):
     try:
         submitted(form)
         try:
-            custom = parse_amount(form.custom_tip.data, tab.currency, allow_blank=True)
+            custom = parse_amount(
+                form.custom_tip.data, tab.currency, tab.shop.locale, allow_blank=True
+            )
         except AmountError as problem:
             raise Refused(gettext("The tip: %(problem)s", problem=problem)) from None
         percent, amount = pay_service.parse_tip_choice(
