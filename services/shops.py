@@ -272,6 +272,7 @@ def add_menu_item(
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
         raise Refused(gettext("A price is a whole number of minor units, not negative."))
     category = " ".join((category or "").split())[:60]
+    refuse_duplicate_item(shop.id, name, category)
     if category:
         ensure_category(shop, category)
     item = MenuItem(
@@ -285,6 +286,32 @@ def add_menu_item(
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def refuse_duplicate_item(
+    shop_id: int, name: str, category: str, item_id: int | None = None
+) -> None:
+    """Two items of one name in one category would be two lines nobody can tell apart,
+    on the menu, the counter and the bill. Archived items do not count (they are off
+    the menu); case and spacing do not make a name new."""
+    names = db.session.execute(
+        select(MenuItem.id, MenuItem.name).where(
+            MenuItem.shop_id == shop_id,
+            MenuItem.category == category,
+            MenuItem.archived_at.is_(None),
+        )
+    ).all()
+    wanted = " ".join(name.split()).casefold()
+    if any(row.id != item_id and " ".join(row.name.split()).casefold() == wanted for row in names):
+        if category:
+            raise Conflict(
+                gettext(
+                    "%(category)s already has an item called %(name)s.",
+                    category=category,
+                    name=name,
+                )
+            )
+        raise Conflict(gettext("The menu already has an item called %(name)s.", name=name))
 
 
 def ensure_category(shop: Shop, name: str) -> MenuCategory:

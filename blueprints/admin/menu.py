@@ -199,6 +199,9 @@ def delete_item(item_id: int):
 def restore_item(item_id: int):
     item = owned(MenuItem, item_id)
     submitted(EmptyForm())
-    with unit_of_work():
-        menu_service.restore_item(item)
+    try:
+        with unit_of_work():
+            menu_service.restore_item(item)
+    except Refused as problem:
+        return done(problem.message, url_for(".menu"), "error")
     return done(gettext("%(item)s is back on the menu.", item=item.name), url_for(".menu"))
