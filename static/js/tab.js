@@ -34,8 +34,9 @@
     return seen;
   }
 
-  window.Tabby.poller(root, function (data) {
-    if (data.redirect) { window.location.assign(data.redirect); return; }
+  var poller = window.Tabby.poller(root, function (data) {
+    // Paid: the receipt takes this page's place, so Back does not bring it back.
+    if (data.redirect) { window.location.replace(data.redirect); return; }
     var before = statuses();
     var ready = data.lines.filter(function (line) {
       return line.status === "ready" && before[String(line.id)] !== "ready";
@@ -50,3 +51,5 @@
     }
   });
 })();
+  // Back to a tab page kept from before: ask at once whether it has moved on.
+  window.Tabby.onReturn(poller.poll);
