@@ -49,7 +49,7 @@ from models import PayRequest, Shop, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
-from money import AmountError, format_money, parse_amount
+from money import AmountError, example_amount, format_money, parse_amount
 from services import Conflict, Refused, unit_of_work
 from services import feedback as feedback_service
 from services import payments as pay_service
@@ -357,6 +357,47 @@ def bill_choices(tab: Tab) -> list:
     return [part for part in choices if part.gross]
 
 
+def pay_figures(tab: Tab, choices: list) -> dict:
+    """Every figure the bill can show, worked out here for each part this phone may pay:
+    what it owes, each preset tip, and what each tip brings the payment to."""
+    shop = tab.shop
+
+    def money(minor: int) -> str:
+        return format_money(minor, tab.currency, shop.locale)
+
+    figures = {}
+    for part in choices:
+        tips = {p: pay_service.tip_for_percent(part.gross, p) for p in shop.tip_percents}
+        figures[part.share] = {
+            "due": money(part.due),
+            "tips": {str(p): money(tip) for p, tip in tips.items()},
+            "totals": {"none": money(part.due)}
+            | {str(p): money(part.due + tip) for p, tip in tips.items()},
+        }
+    return figures
+
+
+def pay_label(figures: dict, share: str, tip_choice: str) -> str:
+    """The pay button's words for the choice made: the amount it all comes to."""
+    shown = figures.get(share)
+    if shown is None:
+        return gettext("Pay at the counter")
+    if tip_choice == "custom":
+        return gettext("Pay %(amount)s + tip at the counter", amount=shown["due"])
+    total = shown["totals"].get(tip_choice, shown["totals"]["none"])
+    return gettext("Pay %(amount)s at the counter", amount=total)
+
+
+def line_names(tab: Tab) -> dict:
+    """On a shared tab, whose each line is."""
+    if len(tab.phone_ids) < 2:
+        return {}
+    return {
+        line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
+        for line in tab.billable_lines
+    }
+
+
 def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None, status=200):
     choices = bill_choices(tab)
     shared = len(tab.phone_ids) > 1
@@ -364,14 +405,8 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
     if chosen not in [part.share for part in choices] and choices:
         chosen = choices[0].share
     part = next((p for p in choices if p.share == chosen), None)
-    names = (
-        {
-            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
-            for line in tab.billable_lines
-        }
-        if shared
-        else {}
-    )
+    tip_choice = (form.tip.data if form else None) or "none"
+    figures = pay_figures(tab, choices)
     return (
         render_template(
             "customer/bill.html",
@@ -381,16 +416,17 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
             choices=choices,
             chosen=chosen,
             part=part,
-            tip_choice=(form.tip.data if form else None) or "none",
+            tip_choice=tip_choice,
             tips=[(p, pay_service.tip_for_percent(part.gross, p)) for p in tab.shop.tip_percents]
             if part
             else [],
-            names=names,
+            figures=figures,
+            pay_label=pay_label(figures, chosen, tip_choice),
+            tip_example=example_amount(tab.currency, tab.shop.locale),
+            names=line_names(tab),
             mine=my_payment(tab),
             error=error,
             rating=feedback_service.rating_for(tab, phone_id()),
-            rating_form=RatingForm(),
-            flag_form=FlagLineForm(),
         ),
         status,
     )
@@ -398,39 +434,20 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
 
 def bill_live_payload(tab: Tab) -> dict:
     """What the open bill page refreshes when staff change the tab: the table of
-    lines and totals, and what each choice and tip now comes to."""
-    shop = tab.shop
-    dues, tips = {}, {}
-    for part in bill_choices(tab):
-        dues[part.share] = format_money(part.due, tab.currency, shop.locale)
-        tips[part.share] = {
-            str(p): format_money(
-                pay_service.tip_for_percent(part.gross, p), tab.currency, shop.locale
-            )
-            for p in shop.tip_percents
-        }
-    shared = len(tab.phone_ids) > 1
-    names = (
-        {
-            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
-            for line in tab.billable_lines
-        }
-        if shared
-        else {}
-    )
+    lines and totals, the lines still open to "something wasn't right", and what each
+    choice and tip now comes to."""
+    figures = pay_figures(tab, bill_choices(tab))
     return {
         "version": tab.version,
         "status": tab.status,
         "total": tab.total,
-        "dues": dues,
-        "tips": tips,
+        "dues": {share: shown["due"] for share, shown in figures.items()},
+        "tips": {share: shown["tips"] for share, shown in figures.items()},
+        "figures": figures,
         "table": render_template(
-            "customer/_bill_table.html",
-            tab=tab,
-            shop=shop,
-            names=names,
-            flag_form=FlagLineForm(),
+            "customer/_bill_table.html", tab=tab, shop=tab.shop, names=line_names(tab)
         ),
+        "flags": render_template("customer/_bill_flags.html", tab=tab),
     }
 
 

@@ -101,6 +101,8 @@ def test_the_counter_fills_in_and_reads_the_bill_as_the_shop_writes_it(
 def test_the_customers_own_tip_reads_the_shops_locale(german, phone, in_app):
     public_id = open_tab(phone, german.table)
     order(phone, public_id, german.flat_white)
+    bill = phone.get(f"/tab/{public_id}/bill").get_data(as_text=True)
+    assert 'placeholder="e.g. 3,50"' in bill
 
     refused = ask_to_pay(phone, public_id, tip="custom", custom_tip="1,500")
     assert refused.status_code == 400
