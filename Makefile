@@ -57,10 +57,11 @@ test: $(DEV)
 		$(BIN)/python -m pytest --db=postgresql; \
 	fi
 
-# Every customer screen, light and dark, at 390 px, from the accessibility walk.
+# Every customer screen, light and dark, at 390 px (and light at 360 px), from the
+# accessibility walk.
 screenshots: $(DEV)
 	rm -rf test-output/screenshots
-	TABBY_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_accessibility.py -k 390px
+	TABBY_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_accessibility.py -k "390px or 360x740"
 	mkdir -p docs/screenshots
 	cp test-output/screenshots/*.png docs/screenshots/
 
