@@ -74,10 +74,11 @@ def parse_amount(
 
     Read by the shop's locale (Babel's decimal and thousands signs). A sign that can
     only be one of the two is read as that one: '3,80' and '3.80' are 3.80 in any
-    locale (two digits are no group of thousands), '5,000' won is 5000. When both
-    readings are possible the locale settles it: '1,200' is 1200 dollars in en_US,
-    but in de_DE it would be 1.200 euros, more decimals than a euro has, so it is
-    refused with how to write it. Refuses anything it cannot read exactly."""
+    locale (two digits are no group of thousands), and '5,000' won is 5000 (a won has
+    no decimals). Otherwise the locale says which it is: '1,200' is 1200 dollars in
+    en_US. Where it says what cannot be ('1,200' euros in de_DE: 1.200, a decimal too
+    many, or a slip?) or cannot tell ('1.234' dinars in fr_FR), the amount is refused
+    with how to write it. Refuses anything it cannot read exactly."""
     body = "" if text is None else str(text).strip()
     if not body:
         if allow_blank:

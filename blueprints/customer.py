@@ -698,7 +698,8 @@ def way_onward() -> Onward | None:
     café, its tabs and receipts, or the start page). None on staff pages."""
     if "onward" not in g:
         g.onward = None
-        if request.blueprint in CUSTOMER_BLUEPRINTS:
+        staff_address = request.path.startswith(("/staff", "/admin"))
+        if request.blueprint in CUSTOMER_BLUEPRINTS and not staff_address:
             try:
                 g.onward = _way_onward(_route_args())
             except DBAPIError:  # the refusal may be that the database is gone
