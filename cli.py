@@ -1,9 +1,11 @@
-"""`flask --app app demo | shop create | staff add`: set a shop up from the shell."""
+"""`flask --app app demo | shop … | staff … | menu …`: set a shop up from the shell."""
 
 import base64
 import hashlib
 import hmac
 import json
+import sys
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -14,6 +16,7 @@ from extensions import db
 from models import MenuItem, Shop, StaffMember, TokenCard
 from money import AmountError, format_money, parse_amount
 from services import Refused, unit_of_work
+from services import menu as menu_service
 from services import shops as shop_service
 
 DEMO_SLUG = "demo"
@@ -73,6 +76,11 @@ def demo_command(as_json: bool, if_empty: bool):
         click.echo(json.dumps(summary))
         return
     click.echo(f"Demo shop {shop.name!r} ({shop.slug}) at {summary['base_url']}")
+    if urlsplit(summary["base_url"]).hostname in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            "  (Only this computer can open these links. For phones on your network: "
+            "make run HOST=0.0.0.0 BASE_URL=http://<this computer's address>:<port>)"
+        )
     click.echo(f"  Staff screen: {summary['base_url']}/staff")
     for role in ("owner", "staff"):
         login = summary[role]
@@ -167,6 +175,51 @@ def shop_create(slug, name, currency, locale, tz, note, tables, cards):
         click.echo(f"  {card.label}: {card.url}")
 
 
+@shop_cli.command("list")
+@with_appcontext
+def shop_list():
+    """Every shop: slug, name, currency and locale, and what it holds."""
+    shops = shop_service.shop_overview()
+    if not shops:
+        click.echo("No shops yet: flask --app app shop create --help")
+        return
+    for shop, held in shops:
+        click.echo(
+            f"{shop.slug:<24} {shop.name}  ({shop.currency}, {shop.locale}) · "
+            f"{held['staff logins']} staff, {held['cards']} cards, "
+            f"{held['menu items']} items, {held['tabs']} tabs"
+        )
+
+
+@shop_cli.command("delete")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Delete it even with tabs and payments.")
+@with_appcontext
+def shop_delete(slug, yes, force):
+    """Delete a shop made by mistake, and everything in it.
+
+    A shop with history (tabs, payments) is refused unless --force: its receipts,
+    reports and audit trail would go with it."""
+    shop = existing_shop(slug)
+    held = shop_service.shop_contents(shop)
+    listed = shop_service.describe_held(held)
+    history = shop_service.history_of(held)
+    if history and not force:
+        raise click.ClickException(
+            f"{shop.name} ({shop.slug}) has history: {history}. Deleting it would lose "
+            "its receipts, reports and audit trail. Add --force if you are sure."
+        )
+    click.echo(f"This deletes {shop.name} ({shop.slug}) and everything in it: {listed}.")
+    if not yes:
+        if not at_a_terminal():
+            raise click.UsageError("No terminal to confirm on: add --yes to delete it.")
+        click.confirm("Delete it?", abort=True)
+    with unit_of_work():
+        shop_service.delete_shop(shop, force=force)
+    click.echo(f"Deleted {slug}.")
+
+
 @shop_cli.command("set")
 @click.option("--shop", "slug", required=True, help="The shop's slug.")
 @click.option("--tips", default=None, help='Tip choices in percent, e.g. "10,15,20" ("" for none).')
@@ -178,7 +231,7 @@ def shop_set(slug, tips, deposit):
     minor = None
     if deposit is not None:
         try:
-            minor = parse_amount(deposit, shop.currency)
+            minor = parse_amount(deposit, shop.currency, shop.locale)
         except AmountError as problem:
             raise click.BadParameter(str(problem), param_hint="--deposit") from None
     try:
@@ -200,11 +253,21 @@ def shop_set(slug, tips, deposit):
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["owner", "staff"]), default="staff", show_default=True)
 @click.option("--name", default="")
-@click.password_option(help="At least 10 characters; asked for if not given.")
+@click.option(
+    "--password",
+    default=None,
+    help="At least 10 characters. Without it (and --password-stdin) it is asked for.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts).",
+)
 @with_appcontext
-def staff_add(slug, email, role, name, password):
+def staff_add(slug, email, role, name, password, password_stdin):
     """Give someone a login at a shop."""
     shop = existing_shop(slug)
+    password = new_password(password, password_stdin)
     try:
         with unit_of_work():
             member = shop_service.add_staff(shop, email, password, role, name)
@@ -213,13 +276,58 @@ def staff_add(slug, email, role, name, password):
     click.echo(f"Added {member.email} as {member.role} at {shop.name}.")
 
 
+def at_a_terminal() -> bool:
+    """Someone is there to answer a question (a script, cron or CI is not)."""
+    return sys.stdin.isatty()
+
+
+def new_password(given: str | None, from_stdin: bool) -> str:
+    """From --password, from standard input, or asked for at a terminal; never a
+    prompt that nobody can answer (a script would end with "Aborted!")."""
+    if given is not None and from_stdin:
+        raise click.UsageError("Use --password or --password-stdin, not both.")
+    if given is not None:
+        return given
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin read no password from standard input.")
+        return password
+    if not at_a_terminal():
+        raise click.UsageError(
+            "No password given, and no terminal to ask for one: pass --password, "
+            "or --password-stdin with the password on standard input."
+        )
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@staff_cli.command("list")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@with_appcontext
+def staff_list(slug):
+    """Everyone with a login at a shop."""
+    shop = existing_shop(slug)
+    members = shop_service.staff_members(shop)
+    if not members:
+        click.echo(f"{shop.name} has no staff logins.")
+        return
+    for member in members:
+        state = "" if member.active else "  (deactivated)"
+        click.echo(f"{member.email:<40} {member.role:<6} {member.name}{state}")
+
+
 menu_cli = click.Group("menu", help="Manage a shop's menu.")
 
 
 @menu_cli.command("add")
 @click.option("--shop", "slug", required=True, help="The shop's slug.")
 @click.option("--name", required=True)
-@click.option("--price", required=True, help="In the shop's currency, e.g. 3.80.")
+@click.option(
+    "--price",
+    required=True,
+    help="In the shop's currency, written as its locale does: 3.80, 3,80 (de_DE), 5,000 (KRW).",
+)
 @click.option("--category", default="")
 @click.option("--description", default="")
 @with_appcontext
@@ -227,7 +335,7 @@ def menu_add(slug, name, price, category, description):
     """Put an item on a shop's menu."""
     shop = existing_shop(slug)
     try:
-        minor = parse_amount(price, shop.currency)
+        minor = parse_amount(price, shop.currency, shop.locale)
     except AmountError as problem:
         raise click.BadParameter(str(problem), param_hint="--price") from None
     try:
@@ -239,6 +347,31 @@ def menu_add(slug, name, price, category, description):
         f"Added {item.name} at {format_money(item.price, shop.currency, shop.locale)} "
         f"to {shop.name}."
     )
+
+
+@menu_cli.command("list")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@with_appcontext
+def menu_list(slug):
+    """A shop's menu as customers read it, with what is sold out or archived."""
+    shop = existing_shop(slug)
+    sections, archived = menu_service.owner_menu(shop.id)
+    shown = False
+    for section in sections:
+        if not section.items:
+            continue
+        click.echo(section.name or "(no category)")
+        for item in section.items:
+            price = format_money(item.price, shop.currency, shop.locale)
+            state = "" if item.available else "  (not available)"
+            click.echo(f"  {item.name:<40} {price:>12}{state}")
+            shown = True
+    if archived:
+        click.echo("Archived (off the menu, kept for past tabs)")
+        for item in archived:
+            click.echo(f"  {item.name}")
+    if not shown and not archived:
+        click.echo(f"{shop.name}'s menu is empty: flask --app app menu add --help")
 
 
 # -- web push ----------------------------------------------------------------------

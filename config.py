@@ -122,6 +122,19 @@ def default_vapid_subject(base_url: str) -> str:
         return DEFAULT_VAPID_SUBJECT
 
 
+def default_base_url() -> str:
+    """Where this process is served when BASE_URL is unset: the HOST and PORT that
+    `make run` serves on (and passes on), so printed card links reach this server.
+    A wildcard address is no place a phone can go; the loopback one is used instead."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    port = os.environ.get("PORT", "").strip() or "5000"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
 def env_flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -133,7 +146,7 @@ class Config:
     """Defaults plus whatever the environment says; `create_app(config=...)` overrides last."""
 
     def __init__(self, instance_path: str):
-        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.BASE_URL = (os.environ.get("BASE_URL", "").strip() or default_base_url()).rstrip("/")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ if unset
         self.SQLALCHEMY_DATABASE_URI = database_url_from_env(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

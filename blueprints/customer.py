@@ -6,6 +6,7 @@ answers only to the phone it belongs to.
 
 import re
 import secrets
+from dataclasses import dataclass
 from itertools import groupby
 
 import qrcode
@@ -27,7 +28,9 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 
 from blueprints import error_response, wants_json
 from blueprints.forms import (
@@ -42,11 +45,11 @@ from blueprints.forms import (
 )
 from extensions import db, limiter
 from fast_answers import PHONE_COOKIE, keep_page, phone_signer
-from models import PayRequest, Tab, TabMember, TokenCard
+from models import PayRequest, Shop, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
-from money import AmountError, format_money, parse_amount
+from money import AmountError, example_amount, format_money, parse_amount
 from services import Conflict, Refused, unit_of_work
 from services import feedback as feedback_service
 from services import payments as pay_service
@@ -354,6 +357,47 @@ def bill_choices(tab: Tab) -> list:
     return [part for part in choices if part.gross]
 
 
+def pay_figures(tab: Tab, choices: list) -> dict:
+    """Every figure the bill can show, worked out here for each part this phone may pay:
+    what it owes, each preset tip, and what each tip brings the payment to."""
+    shop = tab.shop
+
+    def money(minor: int) -> str:
+        return format_money(minor, tab.currency, shop.locale)
+
+    figures = {}
+    for part in choices:
+        tips = {p: pay_service.tip_for_percent(part.gross, p) for p in shop.tip_percents}
+        figures[part.share] = {
+            "due": money(part.due),
+            "tips": {str(p): money(tip) for p, tip in tips.items()},
+            "totals": {"none": money(part.due)}
+            | {str(p): money(part.due + tip) for p, tip in tips.items()},
+        }
+    return figures
+
+
+def pay_label(figures: dict, share: str, tip_choice: str) -> str:
+    """The pay button's words for the choice made: the amount it all comes to."""
+    shown = figures.get(share)
+    if shown is None:
+        return gettext("Pay at the counter")
+    if tip_choice == "custom":
+        return gettext("Pay %(amount)s + tip at the counter", amount=shown["due"])
+    total = shown["totals"].get(tip_choice, shown["totals"]["none"])
+    return gettext("Pay %(amount)s at the counter", amount=total)
+
+
+def line_names(tab: Tab) -> dict:
+    """On a shared tab, whose each line is."""
+    if len(tab.phone_ids) < 2:
+        return {}
+    return {
+        line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
+        for line in tab.billable_lines
+    }
+
+
 def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None, status=200):
     choices = bill_choices(tab)
     shared = len(tab.phone_ids) > 1
@@ -361,14 +405,8 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
     if chosen not in [part.share for part in choices] and choices:
         chosen = choices[0].share
     part = next((p for p in choices if p.share == chosen), None)
-    names = (
-        {
-            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
-            for line in tab.billable_lines
-        }
-        if shared
-        else {}
-    )
+    tip_choice = (form.tip.data if form else None) or "none"
+    figures = pay_figures(tab, choices)
     return (
         render_template(
             "customer/bill.html",
@@ -378,16 +416,17 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
             choices=choices,
             chosen=chosen,
             part=part,
-            tip_choice=(form.tip.data if form else None) or "none",
+            tip_choice=tip_choice,
             tips=[(p, pay_service.tip_for_percent(part.gross, p)) for p in tab.shop.tip_percents]
             if part
             else [],
-            names=names,
+            figures=figures,
+            pay_label=pay_label(figures, chosen, tip_choice),
+            tip_example=example_amount(tab.currency, tab.shop.locale),
+            names=line_names(tab),
             mine=my_payment(tab),
             error=error,
             rating=feedback_service.rating_for(tab, phone_id()),
-            rating_form=RatingForm(),
-            flag_form=FlagLineForm(),
         ),
         status,
     )
@@ -395,39 +434,20 @@ def render_bill(tab: Tab, form: BillForm | None = None, error: str | None = None
 
 def bill_live_payload(tab: Tab) -> dict:
     """What the open bill page refreshes when staff change the tab: the table of
-    lines and totals, and what each choice and tip now comes to."""
-    shop = tab.shop
-    dues, tips = {}, {}
-    for part in bill_choices(tab):
-        dues[part.share] = format_money(part.due, tab.currency, shop.locale)
-        tips[part.share] = {
-            str(p): format_money(
-                pay_service.tip_for_percent(part.gross, p), tab.currency, shop.locale
-            )
-            for p in shop.tip_percents
-        }
-    shared = len(tab.phone_ids) > 1
-    names = (
-        {
-            line.id: pay_service.phone_name(tab, pay_service.line_owner(tab, line))
-            for line in tab.billable_lines
-        }
-        if shared
-        else {}
-    )
+    lines and totals, the lines still open to "something wasn't right", and what each
+    choice and tip now comes to."""
+    figures = pay_figures(tab, bill_choices(tab))
     return {
         "version": tab.version,
         "status": tab.status,
         "total": tab.total,
-        "dues": dues,
-        "tips": tips,
+        "dues": {share: shown["due"] for share, shown in figures.items()},
+        "tips": {share: shown["tips"] for share, shown in figures.items()},
+        "figures": figures,
         "table": render_template(
-            "customer/_bill_table.html",
-            tab=tab,
-            shop=shop,
-            names=names,
-            flag_form=FlagLineForm(),
+            "customer/_bill_table.html", tab=tab, shop=tab.shop, names=line_names(tab)
         ),
+        "flags": render_template("customer/_bill_flags.html", tab=tab),
     }
 
 
@@ -495,7 +515,9 @@ def pay_at_counter(public_id: str):
     try:
         submitted(form)
         try:
-            custom = parse_amount(form.custom_tip.data, tab.currency, allow_blank=True)
+            custom = parse_amount(
+                form.custom_tip.data, tab.currency, tab.shop.locale, allow_blank=True
+            )
         except AmountError as problem:
             raise Refused(gettext("The tip: %(problem)s", problem=problem)) from None
         percent, amount = pay_service.parse_tip_choice(
@@ -639,3 +661,139 @@ def join(token: str):
     with unit_of_work():
         tab = pay_service.join(token, ensure_phone_id(), form.name.data)
     return redirect(url_for(".tab", public_id=tab.public_id), code=303)
+
+
+# -- refusals: a way onward ------------------------------------------------------------
+
+# Refusals of these lead back to the bill, where the person was deciding how to pay.
+BILL_ACTIONS = {
+    "customer.rate",
+    "customer.flag_line",
+    "customer.pay_at_counter",
+    "payments.pay_by_card",
+}
+CUSTOMER_BLUEPRINTS = (None, "customer", "payments", "pwa", "push")
+
+
+@dataclass
+class Onward:
+    """The one next step a refusal page offers a customer, and the café it happened
+    at (for the page's header; `tab` only when it is this phone's)."""
+
+    kind: str  # "receipt", "bill", "tab", "history" or "start"
+    url: str
+    label: str
+    shop: Shop | None = None
+    tab: Tab | None = None
+
+
+@bp.app_context_processor
+def refusal_helpers():
+    return {"way_onward": way_onward}
+
+
+def way_onward() -> Onward | None:
+    """For the error and refusal pages of a customer's request: where to go from here
+    (the receipt of a paid tab, the bill or the tab itself, the phone's own tab at the
+    café, its tabs and receipts, or the start page). None on staff pages."""
+    if "onward" not in g:
+        g.onward = None
+        staff_address = request.path.startswith(("/staff", "/admin"))
+        if request.blueprint in CUSTOMER_BLUEPRINTS and not staff_address:
+            try:
+                g.onward = _way_onward(_route_args())
+            except DBAPIError:  # the refusal may be that the database is gone
+                g.onward = Onward("start", url_for("pwa.start"), gettext("How to open a tab"))
+    return g.onward
+
+
+def _route_args() -> dict:
+    """The address's arguments, also when routing itself refused it (a GET of a form's
+    POST-only address has no view_args)."""
+    if request.view_args is not None:
+        return request.view_args
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in ("GET", "POST"):
+        try:
+            return adapter.match(request.path, method=method)[1]
+        except HTTPException:
+            continue
+    return {}
+
+
+def _way_onward(args: dict) -> Onward:
+    mine = phone_id()
+    shop = None
+    if "public_id" in args:
+        tab = db.session.execute(
+            select(Tab).where(Tab.public_id == args["public_id"])
+        ).scalar_one_or_none()
+        if tab is not None and pay_service.on_tab(tab, mine):
+            return _onward_on_my_tab(tab)
+        shop = tab.shop if tab is not None else None
+    elif "code" in args:
+        card = db.session.execute(
+            select(TokenCard).where(TokenCard.code == args["code"])
+        ).scalar_one_or_none()
+        shop = card.shop if card is not None else None
+    elif "token" in args:
+        invited = db.session.execute(
+            select(Tab).where(Tab.invite_token == args["token"])
+        ).scalar_one_or_none()
+        shop = invited.shop if invited is not None else None
+    if shop is not None:
+        live = tab_service.live_tab_for_phone(shop.id, mine)
+    else:  # the café is not known: the phone's live tab wherever it is
+        live = _any_live_tab(mine)
+    if live is not None:
+        url = url_for("customer.tab", public_id=live.public_id)
+        return Onward("tab", url, gettext("Back to my tab"), shop, live)
+    if mine and _has_history(mine):
+        return Onward("history", url_for("customer.history"), gettext("My tabs and receipts"), shop)
+    return Onward("start", url_for("pwa.start"), gettext("How to open a tab"), shop)
+
+
+def _onward_on_my_tab(tab: Tab) -> Onward:
+    public_id = tab.public_id
+    if tab.status == PAID:
+        url = url_for("customer.receipt", public_id=public_id)
+        return Onward("receipt", url, gettext("See my receipt"), tab.shop, tab)
+    if tab.is_live and request.endpoint in BILL_ACTIONS:
+        url = url_for("customer.bill", public_id=public_id)
+        return Onward("bill", url, gettext("Back to the bill"), tab.shop, tab)
+    url = url_for("customer.tab", public_id=public_id)
+    return Onward("tab", url, gettext("Back to my tab"), tab.shop, tab)
+
+
+def _any_live_tab(mine: str | None) -> Tab | None:
+    if not mine:
+        return None
+    joined = select(TabMember.tab_id).where(TabMember.live_phone_id == mine)
+    return db.session.execute(
+        select(Tab)
+        .where((Tab.open_phone_id == mine) | Tab.id.in_(joined))
+        .order_by(Tab.opened_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _has_history(mine: str) -> bool:
+    return (
+        db.session.execute(select(Tab.id).where(Tab.phone_id == mine).limit(1)).first()
+        or db.session.execute(
+            select(TabMember.id).where(TabMember.phone_id == mine).limit(1)
+        ).first()
+    ) is not None
+
+
+@bp.errorhandler(Conflict)
+def moved_on(error: Conflict):
+    """A form sent to a tab that has moved on. Once the tab is paid its receipt is the
+    answer (an old bill reached with Back, a second tap), with what happened said on
+    it; anything else gets the refusal page and its way onward."""
+    if request.method == "POST" and not wants_json():
+        way = way_onward()
+        if way is not None and way.kind == "receipt":
+            flash(error.message, "info")
+            return redirect(way.url, code=303)
+    return error_response(error.message, error.status_code)

@@ -17,10 +17,10 @@ from flask import (
     url_for,
 )
 
-from blueprints.customer import my_tab, phone_id
+from blueprints.customer import moved_on, my_tab, phone_id
 from extensions import csrf, db
 from models.tab import PAID
-from services import Refused, unit_of_work
+from services import Conflict, Refused, unit_of_work
 from services import checkout as checkout_service
 from services.payment_providers import (
     STRIPE,
@@ -34,6 +34,8 @@ from web.bodies import json_object
 log = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__)
+# A card payment asked for on a tab paid meanwhile leads to its receipt, as on the bill.
+bp.register_error_handler(Conflict, moved_on)
 
 
 @bp.before_request

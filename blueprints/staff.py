@@ -393,7 +393,7 @@ def tab(tab_id: int):
         # The bill as it stands now: if the tab changes before staff tap "Record
         # payment", the amounts differ and the payment is refused, not guessed at.
         payment_form=PaymentForm(
-            formdata=None, amount=format_plain(tab.due, tab.currency), method="cash"
+            formdata=None, amount=format_plain(tab.due, tab.currency, shop.locale), method="cash"
         ),
         phones_notified=len(push_service.subscriptions(tab)),
         undelivered=push_service.failed_messages(shop.id, tab.id),
@@ -486,8 +486,9 @@ def payment(tab_id: int):
     tab = shop_tab(tab_id)
     form = submitted(PaymentForm())
     try:
-        amount = parse_amount(form.amount.data, tab.currency)
-        tip = parse_amount(form.tip.data, tab.currency, allow_blank=True)
+        locale = tab.shop.locale
+        amount = parse_amount(form.amount.data, tab.currency, locale)
+        tip = parse_amount(form.tip.data, tab.currency, locale, allow_blank=True)
     except AmountError as problem:
         raise Refused(str(problem)) from None
     request_id = form.request_id.data

@@ -41,7 +41,9 @@ def percent_off(gross: int, percent: int) -> int:
     return (gross * percent + 50) // 100
 
 
-def parse_discount(kind: str | None, value: str | None, gross: int, currency: str) -> int:
+def parse_discount(
+    kind: str | None, value: str | None, gross: int, currency: str, locale: str = "en"
+) -> int:
     """The amount off a line of `gross` minor units: a percent (whole, 1-100) or an
     amount in the tab's currency; never nothing, never more than the line."""
     kind = (kind or "").strip().lower()
@@ -53,7 +55,7 @@ def parse_discount(kind: str | None, value: str | None, gross: int, currency: st
         off = percent_off(gross, int(digits))
     elif kind == AMOUNT:
         try:
-            off = parse_amount(text, currency)
+            off = parse_amount(text, currency, locale)
         except AmountError as problem:
             raise Refused(f"The discount: {problem}") from None
     else:
@@ -168,7 +170,7 @@ def discount_line(
 ) -> TabLine:
     reason = _reason(reason, "discounted")
     _check_line(line, "discount")
-    off = parse_discount(kind, value, line.gross, line.tab.currency)
+    off = parse_discount(kind, value, line.gross, line.tab.currency, line.tab.shop.locale)
     return _set_discount(line, off, DISCOUNT, staff, reason, given_as=f"{value} ({kind})")
 
 

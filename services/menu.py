@@ -14,7 +14,7 @@ from models import MenuCategory, MenuItem, Shop, TabLine
 from models.base import utcnow
 from money import MAX_AMOUNT
 from services import Conflict, NotFound, Refused
-from services.shops import ensure_category
+from services.shops import ensure_category, refuse_duplicate_item
 from services.text import one_line, paragraph
 
 MAX_SORT = 9999
@@ -172,6 +172,7 @@ def save_item(
     category = one_line(category)
     if category and _category_named(shop.id, category) is None:
         raise NotFound(gettext("Pick one of the menu's categories."))
+    refuse_duplicate_item(shop.id, name, category, item.id if item else None)
     if item is None:
         item = MenuItem(shop_id=shop.id)
         db.session.add(item)
@@ -222,6 +223,7 @@ def delete_item(item: MenuItem) -> bool:
 def restore_item(item: MenuItem) -> MenuItem:
     if item.category and _category_named(item.shop_id, item.category) is None:
         item.category = ""  # its category was deleted meanwhile
+    refuse_duplicate_item(item.shop_id, item.name, item.category, item.id)
     item.archived_at = None
     db.session.flush()
     return item

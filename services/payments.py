@@ -510,16 +510,17 @@ def invitation_is_live(tab: Tab) -> bool:
     )
 
 
-BAD_INVITATION = (
-    "This invitation doesn't work: the link is wrong, has expired or was withdrawn. "
-    "Ask your friend to show you a new one."
-)
+def bad_invitation() -> str:
+    return gettext(
+        "This invitation doesn't work: the link is wrong, has expired or was withdrawn. "
+        "Ask your friend to show you a new one."
+    )
 
 
 def tab_for_invitation(token: str) -> Tab:
     tab = db.session.execute(select(Tab).where(Tab.invite_token == token)).scalar_one_or_none()
     if tab is None or not invitation_is_live(tab):
-        raise NotFound(BAD_INVITATION)
+        raise NotFound(bad_invitation())
     return tab
 
 
@@ -541,7 +542,7 @@ def join(token: str, phone_id: str, name: str = "") -> Tab:
         )
     _lock(tab, allowed=(OPEN,))
     if not invitation_is_live(tab) or tab.invite_token != token:
-        raise NotFound(BAD_INVITATION)
+        raise NotFound(bad_invitation())
     if tab.split_ways:
         raise Conflict("This tab is already being split; ask at the counter.")
     try:

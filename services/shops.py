@@ -275,6 +275,7 @@ def add_menu_item(
     if not isinstance(price, int) or not 0 <= price <= MAX_AMOUNT:
         raise Refused(gettext("A price is a whole number of minor units, not negative."))
     category = " ".join((category or "").split())[:60]
+    refuse_duplicate_item(shop.id, name, category)
     if category:
         ensure_category(shop, category)
     item = MenuItem(
@@ -288,6 +289,32 @@ def add_menu_item(
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def refuse_duplicate_item(
+    shop_id: int, name: str, category: str, item_id: int | None = None
+) -> None:
+    """Two items of one name in one category would be two lines nobody can tell apart,
+    on the menu, the counter and the bill. Archived items do not count (they are off
+    the menu); case and spacing do not make a name new."""
+    names = db.session.execute(
+        select(MenuItem.id, MenuItem.name).where(
+            MenuItem.shop_id == shop_id,
+            MenuItem.category == category,
+            MenuItem.archived_at.is_(None),
+        )
+    ).all()
+    wanted = " ".join(name.split()).casefold()
+    if any(row.id != item_id and " ".join(row.name.split()).casefold() == wanted for row in names):
+        if category:
+            raise Conflict(
+                gettext(
+                    "%(category)s already has an item called %(name)s.",
+                    category=category,
+                    name=name,
+                )
+            )
+        raise Conflict(gettext("The menu already has an item called %(name)s.", name=name))
 
 
 def ensure_category(shop: Shop, name: str) -> MenuCategory:
@@ -320,3 +347,105 @@ def set_payment_settings(
         shop.deposit_amount = deposit_amount
     db.session.flush()
     return shop
+
+
+# -- looking at shops, and deleting one made by mistake ---------------------------------
+
+# What each table holds, in the owner's words; a table added later is counted (and
+# deleted with its shop) under its own name until it is given one here.
+HELD = {
+    "staff_members": ("staff login", "staff logins"),
+    "token_cards": ("card", "cards"),
+    "menu_categories": ("menu category", "menu categories"),
+    "menu_items": ("menu item", "menu items"),
+    "tabs": ("tab", "tabs"),
+    "tab_lines": ("tab line", "tab lines"),
+    "tab_members": ("friend on a tab", "friends on tabs"),
+    "pay_requests": ("request to pay", "requests to pay"),
+    "payments": ("payment", "payments"),
+    "checkout_sessions": ("card checkout", "card checkouts"),
+    "stripe_events": ("Stripe event", "Stripe events"),
+    "tab_ratings": ("rating", "ratings"),
+    "push_subscriptions": ("push subscription", "push subscriptions"),
+    "push_messages": ("push message", "push messages"),
+    "audit_entries": ("audit entry", "audit entries"),
+}
+# A shop with any of these has served customers: deleting it loses receipts and reports.
+HISTORY = ("tabs", "payments")
+
+
+def _shop_tables():
+    """Every table whose rows belong to a shop, children before their parents."""
+    return [t for t in reversed(db.metadata.sorted_tables) if "shop_id" in t.c]
+
+
+def _held_by_shop(tables, shop_id: int | None = None) -> dict[int, dict[str, int]]:
+    """{shop id: {owner's name of a table: rows}}, one grouped count per table."""
+    order = {name: n for n, name in enumerate(HELD)}
+    held: dict[int, dict[str, int]] = {}
+    for table in sorted(tables, key=lambda t: order.get(t.name, len(order))):
+        query = select(table.c.shop_id, func.count()).group_by(table.c.shop_id)
+        if shop_id is not None:
+            query = query.where(table.c.shop_id == shop_id)
+        counts = dict(db.session.execute(query).all())
+        what = HELD.get(table.name, ("", table.name.replace("_", " ")))[1]
+        for shop in counts.keys() | ({shop_id} if shop_id is not None else set()):
+            held.setdefault(shop, {})[what] = counts.get(shop, 0)
+    return held
+
+
+def shop_contents(shop: Shop) -> dict[str, int]:
+    """How many rows of each kind the shop holds, in the owner's words."""
+    return _held_by_shop(_shop_tables(), shop.id)[shop.id]
+
+
+def describe_held(held: dict[str, int]) -> str:
+    """'1 staff login, 16 cards': the kinds there are any of, or 'nothing'."""
+    singular = {plural: one for one, plural in HELD.values()}
+    return (
+        ", ".join(
+            f"{count} {singular.get(what, what) if count == 1 else what}"
+            for what, count in held.items()
+            if count
+        )
+        or "nothing"
+    )
+
+
+def history_of(held: dict[str, int]) -> str:
+    """'3 tabs, 2 payments', or '' for a shop that never served anyone."""
+    history = {what: held[what] for what in HISTORY if held.get(what)}
+    return describe_held(history) if history else ""
+
+
+def delete_shop(shop: Shop, *, force: bool = False) -> dict[str, int]:
+    """Delete the shop and every row that belongs to it; returns what was deleted.
+    Refused for a shop with history unless forced."""
+    held = shop_contents(shop)
+    history = history_of(held)
+    if history and not force:
+        raise Conflict(f"{shop.name} has history ({history}); deleting it needs force.")
+    for table in _shop_tables():
+        db.session.execute(table.delete().where(table.c.shop_id == shop.id))
+    db.session.execute(Shop.__table__.delete().where(Shop.id == shop.id))
+    db.session.expunge(shop)
+    return held
+
+
+def shop_overview() -> list[tuple[Shop, dict[str, int]]]:
+    """Every shop with its staff logins, cards, menu items and tabs."""
+    listed = ("staff_members", "token_cards", "menu_items", "tabs")
+    held = _held_by_shop([t for t in _shop_tables() if t.name in listed])
+    shops = db.session.execute(select(Shop).order_by(Shop.slug)).scalars()
+    empty = {HELD[name][1]: 0 for name in listed}
+    return [(shop, {**empty, **held.get(shop.id, {})}) for shop in shops]
+
+
+def staff_members(shop: Shop) -> list[StaffMember]:
+    return list(
+        db.session.execute(
+            select(StaffMember)
+            .where(StaffMember.shop_id == shop.id)
+            .order_by(StaffMember.role, StaffMember.email)
+        ).scalars()
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Tab
 from tests.helpers import PASSWORD
-from tests.test_browser_loop import LIVE_TIMEOUT_MS, PHONE, TABLET, Problems
+from tests.test_browser_loop import LIVE_TIMEOUT_MS, PAY_AT_THE_COUNTER, PHONE, TABLET, Problems
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +91,7 @@ def test_a_phone_alone_pays_in_three_taps_from_its_tab(cafe, context, in_app):
     taps(phone.get_by_role("link", name="I'm done — pay"))
     expect(phone.get_by_role("heading", name="Your bill")).to_be_visible()
     taps(phone.locator("label.pill", has_text="15%"))
-    taps(phone.get_by_role("button", name="Pay at the counter"))
+    taps(phone.get_by_role("button", name=PAY_AT_THE_COUNTER))
 
     banner = phone.locator(".banner-pay")
     expect(banner).to_contain_text("Your bill is €6.60 + tip €0.99 = €7.59")
@@ -139,7 +139,7 @@ def test_two_phones_share_a_tab_and_each_pays_its_own_items(cafe, context, in_ap
         expect(page.get_by_role("radio", name=re.compile("My items"))).to_be_checked()
         if tip:
             taps(page.locator("label.pill", has_text=tip))
-        taps(page.get_by_role("button", name="Pay at the counter"))
+        taps(page.get_by_role("button", name=PAY_AT_THE_COUNTER))
         assert taps.count <= 3
     expect(ana.locator(".banner-pay")).to_contain_text("€3.80 + tip €0.38")
     expect(ben.locator(".banner-pay")).to_contain_text("Your bill is €5.60")

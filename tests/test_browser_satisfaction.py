@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import TabRating
-from tests.test_browser_loop import LIVE_TIMEOUT_MS, PHONE, TABLET
+from tests.test_browser_loop import LIVE_TIMEOUT_MS, PAY_AT_THE_COUNTER, PHONE, TABLET
 from tests.test_browser_paying import context, load, open_and_order, staff_on_tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -25,17 +25,16 @@ def test_a_flagged_line_comped_at_the_counter_updates_the_open_bill(cafe, contex
     expect(phone.get_by_role("heading", name="Your bill")).to_be_visible()
     expect(phone.locator("[data-bill-total]")).to_have_text("€6.60")
 
-    # One tap rates the visit; nothing else is needed to pay.
-    phone.locator(".rating label.pill", has_text="4").tap()
+    # One tap rates the visit, in words; nothing else is needed to pay.
+    phone.locator(".rating label.pill", has_text="Good").tap()
     expect(phone.locator("[data-rating-status]")).to_contain_text("You rated us 4 of 5")
 
     # The counter is open on its live screen when the customer flags the croissant.
     staff_on_tab(counter, cafe.staff, public_id, in_app)
     counter.goto("/staff")
-    croissant = phone.locator("tr", has_text="Butter croissant")
-    croissant.locator("summary", has_text="Something wasn't right?").tap()
-    croissant.get_by_label(re.compile("What wasn't right")).fill("Stale")
-    croissant.get_by_role("button", name="Tell the staff").tap()
+    phone.locator("summary", has_text="Something wasn't right?").tap()
+    phone.get_by_label(re.compile("What wasn't right with the Butter croissant")).fill("Stale")
+    phone.get_by_role("button", name="Tell the staff about the Butter croissant").tap()
     expect(phone.locator(".flagged-note")).to_contain_text("they're on it")
 
     attention = counter.locator(".attention")
@@ -53,7 +52,7 @@ def test_a_flagged_line_comped_at_the_counter_updates_the_open_bill(cafe, contex
     expect(phone.locator("#bill-table")).to_contain_text("On the house: Stale croissant")
     expect(phone.locator('[data-tip-amount="10"]')).to_have_text("€0.38")
 
-    phone.get_by_role("button", name="Pay at the counter").tap()
+    phone.get_by_role("button", name=PAY_AT_THE_COUNTER).tap()
     expect(phone.locator(".banner-pay")).to_contain_text("Your bill is €3.80")
     tab = load(in_app, public_id)
     assert tab.total == 380

@@ -122,7 +122,9 @@ def test_control_characters_in_a_note_or_request_key_are_dropped(
     assert lines[1].request_key == "k-1"
 
 
-def test_ordering_on_a_paid_tab_is_a_409(cafe, tab_with_a_line, phone, staff_client, in_app):
+def test_ordering_on_a_paid_tab_leads_to_its_receipt_and_changes_nothing(
+    cafe, tab_with_a_line, phone, staff_client, in_app
+):
     tab_id = load_tab(in_app, tab_with_a_line).id
     staff_client.get(f"/staff/tabs/{tab_id}")
     paid = staff_client.post_form(
@@ -134,8 +136,9 @@ def test_ordering_on_a_paid_tab_is_a_409(cafe, tab_with_a_line, phone, staff_cli
 
     response = order(phone, tab_with_a_line, cafe.croissant)
 
-    assert response.status_code == 409
-    assert "This tab is already paid." in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert response.location == f"/tab/{tab_with_a_line}/receipt"
+    assert "This tab is already paid." in phone.get(response.location).get_data(as_text=True)
     assert tab_snapshot(in_app, tab_with_a_line) == before
 
 

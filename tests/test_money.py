@@ -135,3 +135,75 @@ def test_a_tab_total_of_many_small_lines_does_not_drift():
     assert tab.total == 370
     assert type(tab.total) is int
     assert format_money(tab.total, "EUR", "en_IE") == "€3.70"
+
+
+# -- read by the shop's locale ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "locale", "minor"),
+    [
+        ("5,000", "KRW", "ko_KR", 5000),
+        ("5.000", "KRW", "ko_KR", 5000),
+        ("1,234,500", "KRW", "ko_KR", 1234500),
+        ("1,200", "USD", "en_US", 120000),
+        ("1,200.50", "USD", "en_US", 120050),
+        ("3.80", "USD", "en_US", 380),
+        ("3,80", "EUR", "fr_FR", 380),
+        ("3,80", "EUR", "de_DE", 380),
+        ("3.80", "EUR", "de_DE", 380),  # as the forms fill it in
+        ("1.200", "EUR", "de_DE", 120000),
+        ("1.200,50", "EUR", "de_DE", 120050),
+        ("1\u202f200,50", "EUR", "fr_FR", 120050),
+        ("1 200,50", "EUR", "fr_FR", 120050),
+        ("1'200.50", "CHF", "de_CH", 120050),
+        ("1,00,000", "INR", "en_IN", 10000000),
+        ("1,000,000", "INR", "en_IN", 100000000),
+        ("1.234", "BHD", "en", 1234),  # a dinar has three decimals; '.' is en's
+        ("1,234", "BHD", "en", 1234000),
+        ("1,234", "BHD", "de_DE", 1234),
+        (",50", "EUR", "fr_FR", 50),
+        ("3,80", "EUR", "en_IE", 380),  # two digits: no group of thousands
+    ],
+)
+def test_an_amount_is_read_by_the_shops_locale(text, currency, locale, minor):
+    assert parse_amount(text, currency, locale) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "locale", "message"),
+    [
+        ("1,200", "EUR", "de_DE", "could be read two ways: EUR amounts have at most 2"),
+        ("1,200", "EUR", "fr_FR", "like 1234,50"),
+        ("1.200", "USD", "en_US", "like 1234.50"),
+        ("1.234", "BHD", "fr_FR", "could be read two ways"),
+        ("5,00", "KRW", "ko_KR", "KRW amounts have no decimal places"),
+        ("1,2,3", "EUR", "en_IE", "like 3.50"),
+        ("1,23,4", "USD", "en_US", "like 3.50"),
+        ("0,500", "EUR", "en_IE", "at most 2 decimal places"),
+        ("1.234.5", "EUR", "de_DE", "like 3,50"),
+        ("1,234,5", "EUR", "de_DE", "like 3,50"),
+        ("abc", "KRW", "ko_KR", "like 4500"),
+    ],
+)
+def test_an_amount_the_locale_cannot_settle_is_refused_with_how_to_write_it(
+    text, currency, locale, message
+):
+    with pytest.raises(AmountError, match=message):
+        parse_amount(text, currency, locale)
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "locale", "shown"),
+    [
+        (123456, "EUR", "de_DE", "1234,56"),
+        (380, "EUR", "fr_FR", "3,80"),
+        (1234, "BHD", "de_DE", "1,234"),
+        (1234567, "BHD", "en", "1234.567"),
+        (5000, "KRW", "ko_KR", "5000"),
+        (10000000, "INR", "en_IN", "100000.00"),
+    ],
+)
+def test_what_the_forms_fill_in_reads_back_in_every_locale(minor, currency, locale, shown):
+    assert format_plain(minor, currency, locale) == shown
+    assert parse_amount(shown, currency, locale) == minor

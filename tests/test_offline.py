@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import TabLine
 from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, load_tab
+from tests.test_browser_loop import PAY_AT_THE_COUNTER
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +152,7 @@ def test_paying_offline_is_refused_with_a_message(ana_phone, screens, in_app):
     ana_phone.set_offline(True)
     page.reload()
     expect(page.locator("#offline-banner")).to_be_visible()
-    page.get_by_role("button", name="Pay at the counter").tap()
+    page.get_by_role("button", name=PAY_AT_THE_COUNTER).tap()
     expect(page.locator("#toast")).to_have_text(
         "You're offline, so this can't be done now. Nothing was changed."
     )

@@ -19,7 +19,9 @@ def item_form(item: MenuItem | None = None) -> MenuItemForm:
     """The item form filled from `item` (or blank), as the owner reads it."""
     form = MenuItemForm(formdata=None, obj=item)
     if item is not None:
-        form.price.data = format_plain(item.price, current_user.shop.currency)
+        form.price.data = format_plain(
+            item.price, current_user.shop.currency, current_user.shop.locale
+        )
         form.sort.data = str(item.sort)
     return form
 
@@ -46,8 +48,9 @@ def menu_page(status: int = 200, *, error: str | None = None, **forms):
 
 def item_fields(form: MenuItemForm) -> dict:
     submitted(form)
+    shop = current_user.shop
     try:
-        price = parse_amount(form.price.data, current_user.shop.currency)
+        price = parse_amount(form.price.data, shop.currency, shop.locale)
     except AmountError as problem:
         raise Refused(gettext("Price: %(problem)s", problem=problem)) from None
     sort = (form.sort.data or "0").strip()
@@ -196,6 +199,9 @@ def delete_item(item_id: int):
 def restore_item(item_id: int):
     item = owned(MenuItem, item_id)
     submitted(EmptyForm())
-    with unit_of_work():
-        menu_service.restore_item(item)
+    try:
+        with unit_of_work():
+            menu_service.restore_item(item)
+    except Refused as problem:
+        return done(problem.message, url_for(".menu"), "error")
     return done(gettext("%(item)s is back on the menu.", item=item.name), url_for(".menu"))

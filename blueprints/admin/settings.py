@@ -18,7 +18,7 @@ def settings():
     shop = current_user.shop
     if request.method == "GET":
         form = ShopSettingsForm(obj=shop)
-        form.deposit.data = format_plain(shop.deposit_amount, shop.currency)
+        form.deposit.data = format_plain(shop.deposit_amount, shop.currency, shop.locale)
         return render_template(TEMPLATE, shop=shop, form=form)
     form = ShopSettingsForm()
     try:
@@ -41,7 +41,9 @@ def settings():
                 deposit = None
                 if "deposit" in request.form:
                     try:
-                        deposit = parse_amount(form.deposit.data, shop.currency, allow_blank=True)
+                        deposit = parse_amount(
+                            form.deposit.data, shop.currency, shop.locale, allow_blank=True
+                        )
                     except AmountError as problem:
                         raise Refused(gettext("Deposit: %(problem)s", problem=problem)) from None
                 shop_service.set_payment_settings(

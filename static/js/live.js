@@ -101,7 +101,18 @@
     setInterval(tick, 30000);
   }
 
+  // Run `check` when the person comes back to this page with Back or Forward: the
+  // browser shows its kept copy (bfcache, or its cache) without asking the server,
+  // and the tab may have moved on since (paid, closed).
+  function onReturn(check) {
+    window.addEventListener("pageshow", function (event) {
+      var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+      if (event.persisted || (entry && entry.type === "back_forward")) check();
+    });
+  }
+
   window.Tabby = {
     poller: poller, asyncForms: asyncForms, toast: toast, tickAges: tickAges, text: text,
+    onReturn: onReturn,
   };
 })();

@@ -10,11 +10,17 @@
   // Whether or not push is on, an open page says so itself when something is ready.
   function alertReady(message) {
     announcer.textContent = message;
-    window.Tabby.toast(message);
     if (readyAlert) {
-      // Stays until dismissed: the toast is gone by the time someone looks back.
+      // Said once, in the page, until dismissed (a toast over the page would say it
+      // twice); brought into view if the page was scrolled past it.
       readyAlert.querySelector("[data-ready-text]").textContent = message;
       readyAlert.hidden = false;
+      var typing = document.activeElement && document.activeElement.matches("input, textarea");
+      if (!typing && readyAlert.getBoundingClientRect().top < 0) {
+        readyAlert.scrollIntoView({ block: "start" });
+      }
+    } else {
+      window.Tabby.toast(message);
     }
     if (navigator.vibrate) {
       try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed without a tap */ }
@@ -34,8 +40,9 @@
     return seen;
   }
 
-  window.Tabby.poller(root, function (data) {
-    if (data.redirect) { window.location.assign(data.redirect); return; }
+  var poller = window.Tabby.poller(root, function (data) {
+    // Paid: the receipt takes this page's place, so Back does not bring it back.
+    if (data.redirect) { window.location.replace(data.redirect); return; }
     var before = statuses();
     var ready = data.lines.filter(function (line) {
       return line.status === "ready" && before[String(line.id)] !== "ready";
@@ -49,4 +56,6 @@
       alertReady(template.replace("{names}", names));
     }
   });
+  // Back to a tab page kept from before: ask at once whether it has moved on.
+  window.Tabby.onReturn(poller.poll);
 })();
