@@ -76,10 +76,16 @@ def load_member(session_id: str) -> StaffMember | None:
     return member
 
 
+# Where a login or a staff action may return to: the counter's pages and the back
+# office's, on this site only.
+RETURN_PATHS = ("/staff", "/admin")
+
+
 def safe_next(default: str) -> str:
     target = request.form.get("next") or request.args.get("next") or ""
     parts = urlsplit(target)
-    if not parts.scheme and not parts.netloc and target.startswith("/staff"):
+    ours = any(parts.path == p or parts.path.startswith(p + "/") for p in RETURN_PATHS)
+    if not parts.scheme and not parts.netloc and ours:
         return target
     return default
 
