@@ -143,6 +143,8 @@ class ShopSettingsForm(FlaskForm):
     closing_time = TimeField(_l("Closing time (optional)"), validators=[Optional()])
     tip_presets = StringField(_l("Tip choices on the bill, in percent (e.g. 10,15,20)"))
     deposit = StringField(_l("Deposit asked when a tab opens (0 for none)"))
+    # Asked only when the currency changes: services.shops.PRICE_CHOICES.
+    prices = StringField(validators=[Optional()])
 
 
 class CategoryForm(FlaskForm):
