@@ -149,8 +149,12 @@ def test_the_deposit_follows_the_prices_unless_the_owner_types_a_new_one(cafe, o
     save(owner, deposit="2.50", tip_presets="10")
     values = settings_page_values(owner)
     assert values["deposit"] == "2.50"
-    owner.post_form("/admin/settings", {**values, "currency": "KRW", "prices": "same_digits"})
-    assert shop_row(in_app, cafe.shop.id).deposit_amount == 250  # ₩250, as the prices
+    response = owner.post_form(
+        "/admin/settings", {**values, "currency": "KRW", "prices": "same_digits"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    shop = shop_row(in_app, cafe.shop.id)
+    assert (shop.currency, shop.deposit_amount) == ("KRW", 250)  # ₩250, as the prices
 
     values = settings_page_values(owner)
     response = owner.post_form(
