@@ -51,9 +51,7 @@ class CashUp(db.Model):
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
     # A recount: the cash-up it puts right (which then counts no more).
-    replaces_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cash_ups.id", ondelete="SET NULL")
-    )
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("cash_ups.id", ondelete="SET NULL"))
 
     @property
     def difference(self) -> int:
