@@ -6,7 +6,12 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    get_currency_precision,
+    list_currencies,
+)
 
 # The largest amount a single field may carry: far above any café bill, far below
 # what any database integer column holds.
@@ -72,3 +77,10 @@ def format_money(minor: int, currency: str, locale: str = "en") -> str:
 def format_plain(minor: int, currency: str) -> str:
     """The amount as a form field shows it: '3.50', no symbol, no grouping."""
     return f"{to_decimal(minor, currency):f}"
+
+
+def format_short(minor: int, currency: str, locale: str = "en") -> str:
+    """A chart axis's amount: '€1.5K', '₩15만' (whole amounts; at most one decimal)."""
+    return format_compact_currency(
+        to_decimal(minor, currency), currency, locale=locale.replace("-", "_"), fraction_digits=1
+    )

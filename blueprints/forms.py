@@ -195,6 +195,16 @@ class CardBatchForm(FlaskForm):
     count = StringField(_l("How many"), default="10")
 
 
+class CashUpForm(FlaskForm):
+    opening_float = StringField(_l("Float: cash in the drawer when this stretch began"))
+    counted = StringField(_l("Cash counted in the drawer now"))
+    note = StringField(_l("Note (optional)"), validators=[Optional()])
+    # The number of the latest cash-up when the page was drawn (0: none yet), so a
+    # count made meanwhile by someone else is caught; and "1" when counting again.
+    after = HiddenField()
+    recount = HiddenField()
+
+
 class EmptyForm(FlaskForm):
     """A button-only POST: nothing but the CSRF token."""
 
