@@ -1,5 +1,6 @@
-"""The day, for the owner: money taken, tips, tabs, time to serve, voids, who still
-owes, who walked out, and the same figures as CSV for a spreadsheet.
+"""The day, for the owner: the money (defined once, in services/takings.py), tabs,
+time to serve, voids, comps and discounts, who still owes, who walked out, and the
+same figures as CSV for a spreadsheet.
 
 Which day something belongs to
 ------------------------------
@@ -8,14 +9,15 @@ turned into one half-open UTC interval [first midnight, midnight after the last 
 before any query runs. Every figure is placed by the moment its event happened:
 
 - sales, tips and payments by the payment's time (the usual accounting rule), so a
-  tab opened at 23:30 and paid at 00:30 is the *next* day's sale;
+  tab opened at 23:30 and paid at 00:30 is the *next* day's sale; a deposit when it
+  was taken, and its refund, hand-back or keeping when its tab closed;
 - paid, closed-empty and walked-out tabs by the time they were closed (for a paid
   tab that is the moment of its payment, so counts and sales agree);
 - time from order to ready by the moment the line became ready;
 - voids by the moment the line was voided.
 
-What is owed now (tabs open or waiting to pay) is shown whatever the range: it is
-the cash-flow view of the present, not of a past day.
+What is owed now (tabs open or waiting to pay, less the deposits taken on them) is
+shown whatever the range: it is the cash-flow view of the present, not of a past day.
 
 Every read is a fixed number of statements, aggregated in SQL or eager-loaded, so
 a busy day costs no more queries than a quiet one.
