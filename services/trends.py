@@ -1,10 +1,12 @@
 """The day page's charts and its returning customers, as plain numbers.
 
 Each chart is a list of `Group`s (what one bar, or one pair of bars, stands for);
-drawing them is the page's business (blueprints/admin/charts.py). Times are bucketed
-in the shop's own timezone in Python, from rows read in one statement per chart, so
-a busy day costs no more statements than a quiet one, and half-hour timezones are
-bucketed as exactly as whole-hour ones.
+drawing them is the page's business (blueprints/admin/charts.py). Everything is read
+in one statement per chart, so a busy day costs no more statements than a quiet one,
+and bucketed in the shop's own timezone (half-hour ones as exactly as whole-hour
+ones): by day in the database (`day_of`, a CASE over the days' UTC midnights), so the
+28- and 56-day windows every page shows never read their rows; by hour of the day in
+Python, from the chosen range's own rows.
 
 - Sales and orders by hour: sales by the hour they were paid (the day's definition
   of a sale), items ordered by the hour they were ordered (removed lines left out);
@@ -22,13 +24,12 @@ bucketed as exactly as whole-hour ones.
   least two different days.
 """
 
-from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import format_date, gettext, lazy_gettext
-from sqlalchemy import func, select, union
+from sqlalchemy import case, distinct, func, select
 
 from extensions import db
 from models import Payment, Tab, TabLine, TabRating
@@ -155,14 +156,33 @@ def _by_hour(shop, period: Period) -> list[Group]:
     ]
 
 
+def day_of(moment, window: Period):
+    """Which day of `window` a moment falls on (0 for the first), worked out by the
+    database from the days' UTC midnights, so counting a day's rows never reads them."""
+    days = [window.first + timedelta(days=n) for n in range(1, window.days + 1)]
+    ends = [datetime.combine(day, time(0), tzinfo=window.zone).astimezone(UTC) for day in days]
+    return case(*[(moment < end, n) for n, end in enumerate(ends)], else_=None)
+
+
 def _daily_sales(shop, window: Period) -> dict[date, int]:
-    days = [window.first + timedelta(days=n) for n in range(window.days)]
-    # Each local midnight as UTC: a payment belongs to the last midnight before it.
-    bounds = [datetime.combine(day, time(0), tzinfo=window.zone).astimezone(UTC) for day in days]
-    totals = dict.fromkeys(days, 0)
-    for at, sale in _sales_rows(shop, window):
-        totals[days[bisect_right(bounds, as_utc(at)) - 1]] += sale
-    return totals
+    paid = (
+        select(
+            day_of(Payment.created_at, window).label("day"),
+            (Payment.amount + Payment.deposit_applied).label("sale"),
+        )
+        .where(
+            Payment.shop_id == shop.id,
+            Payment.currency == shop.currency,
+            window.contains(Payment.created_at),
+        )
+        .subquery()
+    )
+    # Grouped outside the CASE: PostgreSQL would not match the CASE's parameters in
+    # the SELECT to those of a GROUP BY written out again.
+    totals = dict(
+        db.session.execute(select(paid.c.day, func.sum(paid.c.sale)).group_by(paid.c.day)).all()
+    )
+    return {window.first + timedelta(days=n): int(totals.get(n) or 0) for n in range(window.days)}
 
 
 def _compare(daily: dict[date, int], last: date, days: int, step: int) -> Comparison:
@@ -222,56 +242,58 @@ def owed_by_age(owing: list[Tab], currency: str, now: datetime) -> list[Group]:
 
 
 def _ratings(shop, window: Period) -> list[Group]:
-    given = defaultdict(list)
-    for at, rating in db.session.execute(
-        select(TabRating.created_at, TabRating.rating).where(
-            TabRating.shop_id == shop.id, window.contains(TabRating.created_at)
-        )
-    ).all():
-        given[_local(at, window).date()].append(rating)
+    given = (
+        select(day_of(TabRating.created_at, window).label("day"), TabRating.rating)
+        .where(TabRating.shop_id == shop.id, window.contains(TabRating.created_at))
+        .subquery()
+    )
+    per_day = {
+        n: (int(count), int(total))
+        for n, count, total in db.session.execute(
+            select(given.c.day, func.count(), func.sum(given.c.rating)).group_by(given.c.day)
+        ).all()
+    }
     groups = []
     for n in range(window.days):
         day = window.first + timedelta(days=n)
-        ratings = given.get(day, [])
-        average = sum(ratings) / len(ratings) if ratings else None
-        groups.append(
-            Group(format_date(day, "d"), format_date(day, "EEE d MMM"), (average, len(ratings)))
-        )
+        count, total = per_day.get(n, (0, 0))
+        average = total / count if count else None
+        groups.append(Group(format_date(day, "d"), format_date(day, "EEE d MMM"), (average, count)))
     return groups
 
 
 def _returning(shop, period: Period) -> Returning:
+    result = Returning()
+    # The range's tabs from a phone, and of those the ones whose phone had opened or
+    # joined a tab here before: each phone's first visit, compared in the database.
+    in_range = (Tab.shop_id == shop.id, Tab.phone_id.is_not(None), period.contains(Tab.opened_at))
+    visits = phone_visits(shop.id)
+    first = (
+        select(visits.c.phone, func.min(visits.c.at).label("at"))
+        .where(visits.c.phone.in_(select(Tab.phone_id).where(*in_range)))
+        .group_by(visits.c.phone)
+        .subquery()
+    )
+    seen_before = case((first.c.at < Tab.opened_at, 1), else_=0)
+    tabs, seen = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(seen_before), 0))
+        .select_from(Tab)
+        .join(first, first.c.phone == Tab.phone_id)
+        .where(*in_range)
+    ).one()
+    result.tabs, result.tabs_seen_before = int(tabs), int(seen)
+    # The 28 days: each phone's visits, and on how many different days.
     window = last_days(period, WINDOW_DAYS)
-    tabs = db.session.execute(
-        select(Tab.phone_id, Tab.opened_at).where(
-            Tab.shop_id == shop.id, Tab.phone_id.is_not(None), period.contains(Tab.opened_at)
-        )
-    ).all()
-    recent_visits = phone_visits(shop.id)
-    recent = db.session.execute(
-        select(recent_visits.c.phone, recent_visits.c.at).where(window.contains(recent_visits.c.at))
-    ).all()
-    # Each of those phones' first visit ever at this shop.
-    wanted = union(
-        select(Tab.phone_id).where(Tab.shop_id == shop.id, period.contains(Tab.opened_at)),
-        select(recent_visits.c.phone).where(window.contains(recent_visits.c.at)),
+    visits = phone_visits(shop.id)
+    recent = (
+        select(visits.c.phone, day_of(visits.c.at, window).label("day"))
+        .where(window.contains(visits.c.at))
+        .subquery()
     )
-    every_visit = phone_visits(shop.id)
-    first_visit = {
-        phone: as_utc(first)
-        for phone, first in db.session.execute(
-            select(every_visit.c.phone, func.min(every_visit.c.at))
-            .where(every_visit.c.phone.in_(wanted))
-            .group_by(every_visit.c.phone)
-        ).all()
-    }
-    result = Returning(tabs=len(tabs), visits=len(recent))
-    result.tabs_seen_before = sum(
-        1 for phone, opened in tabs if first_visit.get(phone, as_utc(opened)) < as_utc(opened)
-    )
-    days = defaultdict(set)
-    for phone, at in recent:
-        days[phone].add(_local(at, window).date())
-    result.phones = len(days)
-    result.phones_returning = sum(1 for seen in days.values() if len(seen) >= 2)
+    for count, days in db.session.execute(
+        select(func.count(), func.count(distinct(recent.c.day))).group_by(recent.c.phone)
+    ).all():
+        result.phones += 1
+        result.visits += count
+        result.phones_returning += days >= 2
     return result
