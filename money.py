@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
+    format_compact_currency,
     format_currency,
     format_decimal,
     get_currency_precision,
@@ -216,3 +217,10 @@ def format_plain(minor: int, currency: str, locale: str | None = None) -> str:
     locale, its decimal sign ('3,50' in de_DE), so parse_amount reads it back."""
     text = f"{to_decimal(minor, currency):f}"
     return text.replace(".", number_signs(locale)[0]) if locale else text
+
+
+def format_short(minor: int, currency: str, locale: str = "en") -> str:
+    """A chart axis's amount: '€1.5K', '₩15만' (whole amounts; at most one decimal)."""
+    return format_compact_currency(
+        to_decimal(minor, currency), currency, locale=locale.replace("-", "_"), fraction_digits=1
+    )

@@ -202,6 +202,8 @@ class ShopSettingsForm(FlaskForm):
     closing_time = TimeField(_l("Closing time (optional)"), validators=[Optional()])
     tip_presets = StringField(_l("Tip choices on the bill, in percent (e.g. 10,15,20)"))
     deposit = StringField(_l("Deposit asked when a tab opens (0 for none)"))
+    # Asked only when the currency changes: services.shops.PRICE_CHOICES.
+    prices = StringField(validators=[Optional()])
 
 
 class CategoryForm(FlaskForm):
@@ -250,6 +252,16 @@ class CardBatchForm(FlaskForm):
         validators=[AnyOf(CARD_KINDS, message=_l("Choose table or personal cards."))],
     )
     count = StringField(_l("How many"), default="10")
+
+
+class CashUpForm(FlaskForm):
+    opening_float = StringField(_l("Float: cash in the drawer when this stretch began"))
+    counted = StringField(_l("Cash counted in the drawer now"))
+    note = StringField(_l("Note (optional)"), validators=[Optional()])
+    # The number of the latest cash-up when the page was drawn (0: none yet), so a
+    # count made meanwhile by someone else is caught; and "1" when counting again.
+    after = HiddenField()
+    recount = HiddenField()
 
 
 class EmptyForm(FlaskForm):

@@ -91,9 +91,14 @@ def load_member(session_id: str) -> StaffMember | None:
     return member
 
 
+# Where a login or a staff action may return to: the counter's pages and the back
+# office's, on this site only.
+RETURN_PATHS = ("/staff", "/admin")
+
+
 def next_target() -> str | None:
-    """Where to go after the action (`next`, a /staff page), or None when none was
-    asked. A target that is not one of ours is refused before anything is done, so a
+    """Where to go after the action (`next`, a counter or back-office page), or None
+    when none was asked. A target that is not one of ours is refused before anything is done, so a
     bad `next` can never fail the answer of an action already saved."""
     fields = request.form if not request.is_json else (request.get_json(silent=True) or {})
     target = fields.get("next") or request.args.get("next")
@@ -104,9 +109,12 @@ def next_target() -> str | None:
         or len(target) > 500
         or not target.isprintable()  # CR/LF would break the Location header
         or "\\" in target  # browsers read it as "/"
-        or not target.startswith("/staff")
         or urlsplit(target).scheme
         or urlsplit(target).netloc
+        or not any(
+            urlsplit(target).path == path or urlsplit(target).path.startswith(path + "/")
+            for path in RETURN_PATHS
+        )
     ):
         raise Refused(gettext("That page to come back to is not one of ours."))
     return target
@@ -114,8 +122,17 @@ def next_target() -> str | None:
 
 @bp.before_request
 def check_next_before_acting():
-    if request.method == "POST":
+    # A login saves nothing a bad `next` could strand, so there a foreign target is
+    # ignored and the counter opens (a phishing link cannot block staff from logging in).
+    if request.method == "POST" and request.endpoint != "staff.login":
         next_target()
+
+
+def login_target() -> str:
+    try:
+        return next_target() or url_for(".counter")
+    except Refused:
+        return url_for(".counter")
 
 
 def safe_next(default: str) -> str:
@@ -206,7 +223,7 @@ def login():
             select(StaffMember).where(func.lower(StaffMember.email) == email)
         ).scalar_one_or_none()
         if member and member.active and member.check_password(form.password.data):
-            target = safe_next(url_for(".counter"))
+            target = login_target()
             with unit_of_work():
                 browser_id = team_service.sign_in(member).id
             # A new session from scratch: nothing from the anonymous one (its CSRF

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.card import CARD_KINDS, TokenCard
+from models.cashup import CashUp
 from models.checkout import CheckoutSession, StripeEvent
 from models.feedback import TabRating
 from models.menu import MenuCategory, MenuItem
@@ -16,6 +17,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "ROLES",
     "AuditEntry",
+    "CashUp",
     "CheckoutSession",
     "MenuCategory",
     "MenuItem",

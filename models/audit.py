@@ -20,6 +20,7 @@ DEPOSIT_CONFIRMED = "deposit_confirmed"
 DEPOSIT_REFUNDED = "deposit_refunded"
 DEPOSIT_KEPT = "deposit_kept"
 WALK_OUT = "walk_out"
+CASH_UP = "cash_up"
 ACTIONS = (
     PAYMENT,
     VOID,
@@ -30,6 +31,7 @@ ACTIONS = (
     DEPOSIT_REFUNDED,
     DEPOSIT_KEPT,
     WALK_OUT,
+    CASH_UP,
 )
 ACTION_LABELS = {
     PAYMENT: lazy_gettext("Payment"),
@@ -41,6 +43,7 @@ ACTION_LABELS = {
     DEPOSIT_REFUNDED: lazy_gettext("Deposit refunded"),
     DEPOSIT_KEPT: lazy_gettext("Deposit kept"),
     WALK_OUT: lazy_gettext("Walked out"),
+    CASH_UP: lazy_gettext("Cash-up"),
 }
 
 

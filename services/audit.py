@@ -133,8 +133,22 @@ DETAIL_LABELS = {
     "deposit_kept": lazy_gettext("deposit kept"),
     "payment_id": lazy_gettext("payment no."),
     "percent": lazy_gettext("percent"),
+    "opening_float": lazy_gettext("float"),
+    "expected": lazy_gettext("expected"),
+    "counted": lazy_gettext("counted"),
+    "since": lazy_gettext("since"),
+    "recount_of": lazy_gettext("recount of cash-up no."),
 }
-_MONEY_DETAILS = ("line_price", "discount_before", "tip", "deposit_applied")
+_MONEY_DETAILS = (
+    "line_price",
+    "discount_before",
+    "tip",
+    "deposit_applied",
+    "deposit_kept",
+    "opening_float",
+    "expected",
+    "counted",
+)
 _SHARE_LABELS = {"Own lines": lazy_gettext("Own lines"), "Whole tab": lazy_gettext("Whole tab")}
 
 

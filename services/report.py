@@ -1,5 +1,6 @@
-"""The day, for the owner: money taken, tips, tabs, time to serve, voids, who still
-owes, who walked out, and the same figures as CSV for a spreadsheet.
+"""The day, for the owner: the money (defined once, in services/takings.py), tabs,
+time to serve, voids, comps and discounts, who still owes, who walked out, and the
+same figures as CSV for a spreadsheet.
 
 Which day something belongs to
 ------------------------------
@@ -8,14 +9,15 @@ turned into one half-open UTC interval [first midnight, midnight after the last 
 before any query runs. Every figure is placed by the moment its event happened:
 
 - sales, tips and payments by the payment's time (the usual accounting rule), so a
-  tab opened at 23:30 and paid at 00:30 is the *next* day's sale;
+  tab opened at 23:30 and paid at 00:30 is the *next* day's sale; a deposit when it
+  was taken, and its refund, hand-back or keeping when its tab closed;
 - paid, closed-empty and walked-out tabs by the time they were closed (for a paid
   tab that is the moment of its payment, so counts and sales agree);
 - time from order to ready by the moment the line became ready;
 - voids by the moment the line was voided.
 
-What is owed now (tabs open or waiting to pay) is shown whatever the range: it is
-the cash-flow view of the present, not of a past day.
+What is owed now (tabs open or waiting to pay, less the deposits taken on them) is
+shown whatever the range: it is the cash-flow view of the present, not of a past day.
 
 Every read is a fixed number of statements, aggregated in SQL or eager-loaded, so
 a busy day costs no more queries than a quiet one.
@@ -35,10 +37,31 @@ from sqlalchemy.orm import contains_eager, selectinload
 from extensions import db
 from models import Payment, Shop, StaffMember, Tab, TabLine, TabMember, TabRating
 from models.base import as_utc, utcnow
-from models.payment import PAYMENT_METHODS
-from models.tab import LINE_VOID, LIVE_TAB_STATUSES, PAID, SETTLING, TAB_LABELS, VOID, WALKED_OUT
+from models.tab import (
+    COMP,
+    DEPOSIT_APPLIED,
+    DEPOSIT_KEPT,
+    DEPOSIT_REFUNDED,
+    DISCOUNT,
+    LINE_VOID,
+    LIVE_TAB_STATUSES,
+    PAID,
+    SETTLING,
+    TAB_LABELS,
+    VOID,
+    WALKED_OUT,
+)
 from money import format_plain
 from services import Refused
+from services.takings import (
+    TAKEN,
+    Amounts,
+    Takings,
+    deposit_method,
+    left_over,
+    movements,
+    takings,
+)
 
 # A year, leap day included: long enough for an annual export, short enough that
 # one request never has to read a shop's whole history.
@@ -148,18 +171,6 @@ def parse_period(first: str | None, last: str | None, shop: Shop, now=None) -> P
 
 
 @dataclass
-class MethodTotal:
-    method: str
-    count: int = 0
-    amount: int = 0
-    tip: int = 0
-
-    @property
-    def received(self) -> int:
-        return self.amount + self.tip
-
-
-@dataclass
 class Adjustment:
     """Money taken off a bill, with who did it and why.
 
@@ -177,17 +188,53 @@ class Adjustment:
     by: str
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The owner's money at a glance: the overview and the top of the day page show
+    these, so both are built by `glance` from the same reads."""
+
+    currency: str
+    sales: int
+    tips: int
+    received: int
+    owed: int
+    open_tabs: int  # open or waiting to pay
+    ratings: int
+    average_rating: float | None
+
+
+def glance(currency: str, money: Takings, owing: list[Tab], ratings: tuple) -> Headline:
+    count, average = ratings
+    return Headline(
+        currency=currency,
+        sales=money.total.sales,
+        tips=money.total.tip,
+        received=money.total.received,
+        owed=owed_now(owing, currency),
+        open_tabs=len(owing),
+        ratings=count,
+        average_rating=average,
+    )
+
+
+def owed_now(owing: list[Tab], currency: str) -> int:
+    """What live tabs still have to hand over: their bills less what was paid and
+    less the deposit already taken (it comes off the bill)."""
+    return sum(tab.due for tab in owing if tab.currency == currency)
+
+
+def headline(shop: Shop, period: Period) -> Headline:
+    """The glance for `period` (the overview asks for today)."""
+    money = takings(shop.id, shop.currency, period.starts, period.ends)
+    return glance(shop.currency, money, live_tabs(shop.id), _rating_summary(shop.id, period))
+
+
 @dataclass
 class DayReport:
     shop: Shop
     period: Period
     currency: str
-    sales: int = 0
-    tips: int = 0
-    payments: int = 0
-    by_method: list[MethodTotal] = field(default_factory=list)
-    # Takings recorded in a currency the shop no longer uses: shown apart, never added.
-    other_currencies: dict[str, tuple[int, int]] = field(default_factory=dict)
+    money: Takings
     paid_tabs: int = 0
     closed_empty_tabs: int = 0
     walked_out_tabs: int = 0
@@ -208,8 +255,28 @@ class DayReport:
     new_phones: int = 0
 
     @property
+    def headline(self) -> Headline:
+        return glance(self.currency, self.money, self.owing, (self.ratings, self.average_rating))
+
+    @property
+    def sales(self) -> int:
+        return self.money.total.sales
+
+    @property
+    def tips(self) -> int:
+        return self.money.total.tip
+
+    @property
     def received(self) -> int:
-        return self.sales + self.tips
+        return self.money.total.received
+
+    @property
+    def payments(self) -> int:
+        return self.money.total.payments
+
+    @property
+    def by_method(self) -> list[tuple[str, Amounts]]:
+        return list(self.money.by_method.items())
 
     @property
     def open_tabs(self) -> int:
@@ -221,24 +288,38 @@ class DayReport:
 
     @property
     def owed(self) -> int:
-        return sum(tab.total for tab in self.owing if tab.currency == self.currency)
+        return owed_now(self.owing, self.currency)
+
+    @property
+    def deposits_held(self) -> int:
+        """Deposits taken on live tabs and not yet used: in the till, still theirs."""
+        return sum(tab.deposit_left for tab in self.owing if tab.currency == self.currency)
 
     @property
     def walked_out(self) -> int:
-        return sum(tab.total for tab in self.walk_outs if tab.currency == self.currency)
+        """What walk-outs left unpaid (before any deposit kept against it)."""
+        return sum(tab.owed for tab in self.walk_outs if tab.currency == self.currency)
 
     @property
     def voided(self) -> int:
         return sum(void.amount for void in self.voids)
 
+    def _adjusted(self, kind: str) -> int:
+        rows = [row for row in self.comps if row.kind == kind]
+        return sum(row.amount for row in rows if row.tab.currency == self.currency)
+
     @property
     def comped(self) -> int:
-        return sum(comp.amount for comp in self.comps if comp.tab.currency == self.currency)
+        return self._adjusted(COMP)
+
+    @property
+    def discounted(self) -> int:
+        return self._adjusted(DISCOUNT)
 
 
 def day_report(shop: Shop, period: Period) -> DayReport:
-    report = DayReport(shop=shop, period=period, currency=shop.currency)
-    _add_payments(report)
+    money = takings(shop.id, shop.currency, period.starts, period.ends)
+    report = DayReport(shop=shop, period=period, currency=shop.currency, money=money)
     _add_tab_counts(report)
     _add_time_to_ready(report)
     names = staff_names(shop.id)
@@ -252,11 +333,10 @@ def day_report(shop: Shop, period: Period) -> DayReport:
     return report
 
 
-def _add_returning_phones(report: DayReport) -> None:
-    """A phone counts when it opened or joined a tab in the range; it is returning
-    when its first tab at this shop came before the range, in the shop's days."""
-    shop_id, period = report.shop.id, report.period
-    visits = (
+def phone_visits(shop_id: int):
+    """Every visit a phone made to the shop, as (phone, at) rows: each tab it opened
+    and each tab it joined."""
+    return (
         select(Tab.phone_id.label("phone"), Tab.opened_at.label("at"))
         .where(Tab.shop_id == shop_id, Tab.phone_id.is_not(None))
         .union_all(
@@ -264,6 +344,13 @@ def _add_returning_phones(report: DayReport) -> None:
         )
         .subquery()
     )
+
+
+def _add_returning_phones(report: DayReport) -> None:
+    """A phone counts when it opened or joined a tab in the range; it is returning
+    when its first tab at this shop came before the range, in the shop's days."""
+    shop_id, period = report.shop.id, report.period
+    visits = phone_visits(shop_id)
     in_range = select(visits.c.phone).where(period.contains(visits.c.at))
     firsts = db.session.execute(
         select(visits.c.phone, func.min(visits.c.at))
@@ -274,32 +361,6 @@ def _add_returning_phones(report: DayReport) -> None:
     returning = sum(1 for _, first in firsts if as_utc(first) < starts)
     report.returning_phones = returning
     report.new_phones = len(firsts) - returning
-
-
-def _add_payments(report: DayReport) -> None:
-    rows = db.session.execute(
-        select(
-            Payment.currency,
-            Payment.method,
-            func.count(Payment.id),
-            func.coalesce(func.sum(Payment.amount), 0),
-            func.coalesce(func.sum(Payment.tip), 0),
-        )
-        .where(Payment.shop_id == report.shop.id, report.period.contains(Payment.created_at))
-        .group_by(Payment.currency, Payment.method)
-    ).all()
-    methods = {method: MethodTotal(method) for method in PAYMENT_METHODS}
-    for currency, method, count, amount, tip in rows:
-        if currency != report.currency:
-            before = report.other_currencies.get(currency, (0, 0))
-            report.other_currencies[currency] = (before[0] + amount, before[1] + tip)
-            continue
-        total = methods.setdefault(method, MethodTotal(method))
-        total.count, total.amount, total.tip = count, amount, tip
-        report.payments += count
-        report.sales += amount
-        report.tips += tip
-    report.by_method = list(methods.values())
 
 
 def _add_tab_counts(report: DayReport) -> None:
@@ -408,13 +469,18 @@ def _comps(shop_id: int, period: Period, names: dict[int, str]) -> list[Adjustme
     ]
 
 
+def _rating_summary(shop_id: int, period: Period) -> tuple[int, float | None]:
+    count, average = db.session.execute(
+        select(func.count(TabRating.id), func.avg(TabRating.rating)).where(
+            TabRating.shop_id == shop_id, period.contains(TabRating.created_at)
+        )
+    ).one()
+    return count, float(average) if average is not None else None
+
+
 def _add_ratings(report: DayReport) -> None:
     where = (TabRating.shop_id == report.shop.id, report.period.contains(TabRating.created_at))
-    count, average = db.session.execute(
-        select(func.count(TabRating.id), func.avg(TabRating.rating)).where(*where)
-    ).one()
-    report.ratings = count
-    report.average_rating = float(average) if average is not None else None
+    report.ratings, report.average_rating = _rating_summary(report.shop.id, report.period)
     report.comments = list(
         db.session.execute(
             select(TabRating)
@@ -442,7 +508,7 @@ def live_tabs(shop_id: int) -> list[Tab]:
         db.session.execute(
             select(Tab)
             .where(Tab.shop_id == shop_id, Tab.status.in_(LIVE_TAB_STATUSES))
-            .options(selectinload(Tab.lines), selectinload(Tab.card))
+            .options(selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.card))
             .order_by(Tab.opened_at, Tab.id)
         ).scalars()
     )
@@ -457,7 +523,7 @@ def _walk_outs(shop_id: int, period: Period) -> list[Tab]:
                 Tab.status == WALKED_OUT,
                 period.contains(Tab.closed_at),
             )
-            .options(selectinload(Tab.lines), selectinload(Tab.card))
+            .options(selectinload(Tab.lines), selectinload(Tab.payments), selectinload(Tab.card))
             .order_by(Tab.closed_at, Tab.id)
         ).scalars()
     )
@@ -490,18 +556,22 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
 
 # -- CSV -----------------------------------------------------------------------------
 
-EXPORTS = ("tabs", "lines", "payments")
+EXPORTS = ("money", "payments", "tabs", "lines")
 
 # A cell a spreadsheet would run as a formula. Names and notes are typed by
 # customers, so such a cell is written with a leading apostrophe (shown as text).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A plain number, negative or not, is never a formula: money going out stays a number.
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def safe_cell(value) -> str:
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -521,7 +591,7 @@ def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]
     """(header, rows) of one export; every moment in the shop's timezone with its
     offset, every amount a plain decimal in the tab's currency."""
     if what not in EXPORTS:
-        raise Refused(gettext("Choose what to export: tabs, lines or payments."))
+        raise Refused(gettext("Choose what to export: money, payments, tabs or lines."))
     names = staff_names(shop.id)
     zone = period.zone
 
@@ -530,6 +600,8 @@ def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]
 
     if what == "payments":
         return _payment_rows(shop, period, names, when)
+    if what == "money":
+        return _money_rows(shop, period, names, when)
     tabs = export_tabs(shop.id, period)
     if what == "tabs":
         return _tab_rows(tabs, names, when)
@@ -572,6 +644,14 @@ TAB_HEADER = [
     "tip",
     "payment_method",
     "opened_by",
+    "deposit",
+    "deposit_status",
+    "deposit_method",
+    "deposit_taken_at",
+    "deposit_used",
+    "deposit_refunded",
+    "deposit_kept",
+    "owes",
 ]
 
 
@@ -579,6 +659,17 @@ def _tab_rows(tabs: list[Tab], names, when):
     rows = []
     for tab in tabs:
         voided = sum(line.line_total for line in tab.lines if line.status == LINE_VOID)
+        used = sum(p.deposit_applied for p in tab.payments)
+        left = left_over(tab, used)
+        taken = tab.deposit_status in TAKEN
+        refunded = left if tab.deposit_status in (DEPOSIT_APPLIED, DEPOSIT_REFUNDED) else 0
+        kept = left if tab.deposit_status == DEPOSIT_KEPT else 0
+        # A live tab owes what is left after its deposit; a walk-out what it left unpaid.
+        owes = tab.due if tab.is_live else (tab.owed if tab.status == WALKED_OUT else 0)
+
+        def plain(amount: int, tab=tab) -> str:
+            return format_plain(amount, tab.currency)
+
         rows.append(
             [
                 tab.reference,
@@ -591,12 +682,20 @@ def _tab_rows(tabs: list[Tab], names, when):
                 tab.close_reason,
                 tab.currency,
                 tab.item_count,
-                format_plain(tab.total, tab.currency),
-                format_plain(voided, tab.currency),
-                format_plain(sum(p.amount for p in tab.payments), tab.currency),
-                format_plain(sum(p.tip for p in tab.payments), tab.currency),
+                plain(tab.total),
+                plain(voided),
+                plain(sum(p.amount for p in tab.payments)),
+                plain(sum(p.tip for p in tab.payments)),
                 " ".join(sorted({p.method for p in tab.payments})),
                 names.get(tab.opened_by_id, ""),
+                plain(tab.deposit_amount),
+                tab.deposit_status,
+                deposit_method(tab) if taken else "",
+                when(tab.deposit_taken_at) if taken else "",
+                plain(used),
+                plain(refunded),
+                plain(kept),
+                plain(owes),
             ]
         )
     return TAB_HEADER, rows
@@ -665,10 +764,13 @@ def _line_rows(tabs: list[Tab], names, when):
 
 PAYMENT_HEADER = [
     "paid_at",
+    "receipt",
     "tab",
     "customer",
     "method",
     "amount",
+    "deposit_used",
+    "sale",
     "tip",
     "received",
     "currency",
@@ -677,25 +779,81 @@ PAYMENT_HEADER = [
 
 
 def _payment_rows(shop: Shop, period: Period, names, when):
+    """One row per payment. `amount` is what was handed over for the bill; the sale
+    adds the deposit it used; `received` is what came in (amount and tip)."""
     payments = db.session.execute(
         select(Payment)
         .join(Payment.tab)
         .where(Payment.shop_id == shop.id, period.contains(Payment.created_at))
-        .options(contains_eager(Payment.tab))
+        .options(contains_eager(Payment.tab).selectinload(Tab.shop))
         .order_by(Payment.created_at, Payment.id)
     ).scalars()
     rows = [
         [
             when(payment.created_at),
+            payment.receipt_label,
             payment.tab.reference,
             payment.tab.customer_name,
             payment.method,
             format_plain(payment.amount, payment.currency),
+            format_plain(payment.deposit_applied, payment.currency),
+            format_plain(payment.amount + payment.deposit_applied, payment.currency),
             format_plain(payment.tip, payment.currency),
             format_plain(payment.received, payment.currency),
             payment.currency,
-            names.get(payment.staff_id, ""),
+            names.get(payment.staff_id, payment.provider if not payment.staff_id else ""),
         ]
         for payment in payments
     ]
     return PAYMENT_HEADER, rows
+
+
+MONEY_HEADER = [
+    "at",
+    "what",
+    "tab",
+    "customer",
+    "method",
+    "sales",
+    "tips",
+    "deposit_taken",
+    "deposit_used",
+    "deposit_refunded",
+    "deposit_kept",
+    "received",
+    "currency",
+    "by",
+    "receipt",
+]
+
+
+def _money_rows(shop: Shop, period: Period, names, when):
+    """Every movement of money, one row each: payments, deposits taken, refunded,
+    handed back and kept. Each amount column adds up to its figure on the day page,
+    and `received` per method to what each method brought in."""
+    rows = []
+    for moved in movements(shop.id, period.starts, period.ends):
+
+        def plain(amount: int, currency=moved.currency) -> str:
+            return format_plain(amount, currency)
+
+        rows.append(
+            [
+                when(moved.at),
+                moved.kind,
+                moved.tab.reference,
+                moved.tab.customer_name,
+                moved.method,
+                plain(moved.sales),
+                plain(moved.tip),
+                plain(moved.deposit_in),
+                plain(moved.deposit_used),
+                plain(moved.deposit_out),
+                plain(moved.deposit_kept),
+                plain(moved.received),
+                moved.currency,
+                names.get(moved.by_id, "") if moved.by_id else moved.provider,
+                moved.payment.receipt_label if moved.payment else "",
+            ]
+        )
+    return MONEY_HEADER, rows

@@ -13,7 +13,7 @@ from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TokenCard
 from models.card import CARD_KINDS
 from models.staff import ROLES
 from models.tab import LIVE_TAB_STATUSES
-from money import MAX_AMOUNT, is_currency, is_locale, minor_digits
+from money import MAX_AMOUNT, format_money, is_currency, is_locale, minor_digits
 from services import Conflict, Refused
 from services.text import one_line, paragraph
 
@@ -141,6 +141,13 @@ def live_tab_count(shop_id: int) -> int:
     ).scalar_one()
 
 
+# What a change of currency does to the menu's prices and the deposit: the owner
+# always chooses, and nothing is ever rounded.
+SAME_DIGITS = "same_digits"  # €3.80 (380 cents) becomes ¥380: the same minor units
+SAME_AMOUNTS = "same_amounts"  # ¥450 becomes €450.00; refused if a price cannot be exact
+PRICE_CHOICES = (SAME_DIGITS, SAME_AMOUNTS)
+
+
 def update_settings(
     shop: Shop,
     name: str,
@@ -149,8 +156,10 @@ def update_settings(
     timezone: str,
     service_note: str,
     closing_time: time | None,
+    prices: str | None = None,
 ) -> list[str]:
-    """Change the shop's settings; returns notes for the owner about side effects."""
+    """Change the shop's settings; returns notes for the owner about side effects.
+    A new currency needs `prices`, one of PRICE_CHOICES, for the menu and deposit."""
     name = _clean_name(name)
     currency = _clean_currency(currency)
     locale = _clean_locale(locale)
@@ -170,13 +179,7 @@ def update_settings(
                     currency=shop.currency,
                 )
             )
-        _rescale_prices(shop, shop.currency, currency)
-        notes.append(
-            gettext(
-                "Menu prices kept their figures in %(currency)s; check them on the menu.",
-                currency=currency,
-            )
-        )
+        notes.append(convert_prices(shop, shop.currency, currency, prices))
     shop.name = name
     shop.currency = currency
     shop.locale = locale
@@ -187,18 +190,63 @@ def update_settings(
     return notes
 
 
-def _rescale_prices(shop: Shop, old: str, new: str) -> None:
-    """Keep each price's figure (3.80 stays 3.80) when the number of decimals changes;
-    amounts the new currency cannot hold exactly are rounded half up."""
-    shift = minor_digits(new) - minor_digits(old)
-    if shift == 0:
-        return
-    items = db.session.execute(select(MenuItem).where(MenuItem.shop_id == shop.id)).scalars()
+def convert_prices(shop: Shop, old: str, new: str, choice: str | None) -> str:
+    """Carry the menu's prices and the deposit from `old` to `new` as the owner chose;
+    returns the note that tells them what happened."""
+    if choice not in PRICE_CHOICES:
+        raise Refused(
+            gettext(
+                "You changed the currency to %(currency)s: choose what happens to the prices "
+                "and the deposit.",
+                currency=new,
+            )
+        )
+    items = list(
+        db.session.execute(
+            select(MenuItem).where(MenuItem.shop_id == shop.id).order_by(MenuItem.id)
+        ).scalars()
+    )
+    shift = 0 if choice == SAME_DIGITS else minor_digits(new) - minor_digits(old)
+    if shift < 0:
+        step = 10 ** (-shift)
+        inexact = [item.name for item in items if item.price % step]
+        if shop.deposit_amount % step:
+            inexact.append(gettext("the deposit"))
+        if inexact:
+            raise Refused(
+                ngettext(
+                    "%(currency)s can't show %(num)d price exactly (%(names)s): keep the "
+                    "digits instead, or change that price first.",
+                    "%(currency)s can't show %(num)d prices exactly (%(names)s): keep the "
+                    "digits instead, or change those prices first.",
+                    len(inexact),
+                    currency=new,
+                    names=", ".join(inexact[:5]) + ("…" if len(inexact) > 5 else ""),
+                )
+            )
+    # Same digits: the stored minor units stay as they are; only how they read changes.
+    before = {item.id: item.price for item in items}
     for item in items:
-        if shift > 0:
-            item.price = min(item.price * 10**shift, MAX_AMOUNT)
-        else:
-            item.price = (item.price + 10 ** (-shift) // 2) // 10 ** (-shift)
+        item.price = _shifted(item.price, shift)
+    shop.deposit_amount = _shifted(shop.deposit_amount, shift)
+    if any(item.price > MAX_AMOUNT for item in items) or shop.deposit_amount > MAX_AMOUNT:
+        raise Refused(gettext("A price would be too large in %(currency)s.", currency=new))
+    if not items:
+        return gettext("The currency is now %(currency)s.", currency=new)
+    example = items[0]
+    return gettext(
+        "Prices are now in %(currency)s, as you chose: %(item)s was %(before)s and is now "
+        "%(after)s. Check the menu.",
+        currency=new,
+        item=example.name,
+        before=format_money(before[example.id], old, shop.locale),
+        after=format_money(example.price, new, shop.locale),
+    )
+
+
+def _shifted(minor: int, shift: int) -> int:
+    """The same amount in a currency with `shift` more decimals (exact: checked first)."""
+    return minor * 10**shift if shift >= 0 else minor // 10 ** (-shift)
 
 
 def normalise_email(email: str) -> str:

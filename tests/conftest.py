@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.stripe",
     "tests.fixtures.push",
     "tests.fixtures.screens",
+    "tests.fixtures.money",
 ]

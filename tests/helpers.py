@@ -158,3 +158,16 @@ def browser_as(browser, live_server, screens, who: str, **context_options):
             page.click("button[type=submit]")
         page.close()
     return context
+
+
+def logged_in_page(browser, live_server, member, **context_options):
+    """A new browser page in which `member` logged in through the login form, landing
+    on the back office's overview (owners) or the counter."""
+    context = browser.new_context(base_url=live_server, **context_options)
+    page = context.new_page()
+    page.goto("/staff/login?next=/admin" if member.role == "owner" else "/staff/login")
+    page.fill("#email", member.email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    return page

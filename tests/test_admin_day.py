@@ -211,8 +211,13 @@ def test_payments_by_method(owner, day_of_tabs):
     html = page(owner)
     cash = re.search(r'id="method-cash">(.*?)</tr>', html, re.S).group(1)
     card = re.search(r'id="method-card">(.*?)</tr>', html, re.S).group(1)
-    assert re.findall(r'class="num">([^<]*)<', cash) == ["1", "$10.40", "$1.00", "$11.40"]
-    assert re.findall(r'class="num">([^<]*)<', card) == ["2", "$7.60", "$0.50", "$8.10"]
+    # Payments, bills paid, tips, deposits taken, deposits refunded, received.
+    assert re.findall(r'class="num">([^<]*)<', cash) == [
+        "1", "$10.40", "$1.00", "$0.00", "$0.00", "$11.40"
+    ]  # fmt: skip
+    assert re.findall(r'class="num">([^<]*)<', card) == [
+        "2", "$7.60", "$0.50", "$0.00", "$0.00", "$8.10"
+    ]  # fmt: skip
 
 
 def test_a_tab_paid_after_midnight_is_the_next_days_sale(owner, day_of_tabs):
@@ -434,7 +439,7 @@ def test_a_full_year_is_allowed(owner):
 def test_an_unknown_export_is_refused(owner):
     response = owner.get(f"/admin/day.csv?what=staff&from={DAY}")
     assert response.status_code == 400
-    assert "tabs, lines or payments" in response.get_data(as_text=True)
+    assert "money, payments, tabs or lines" in response.get_data(as_text=True)
 
 
 # -- who may look ---------------------------------------------------------------------
@@ -462,7 +467,7 @@ def test_another_shops_owner_sees_only_their_own(other_cafe, login, day_of_tabs)
     assert figure(html, "sales") == "£0.00"
     assert figure(html, "owed") == "£0.00"
     assert "Gus" not in html and "Eve" not in html and "Dropped" not in html
-    for what in ("tabs", "lines", "payments"):
+    for what in ("money", "tabs", "lines", "payments"):
         response, rows = export(other, what, BEFORE, AFTER)
         assert rows == []
         assert other_cafe.shop.slug in response.headers["Content-Disposition"]
@@ -471,7 +476,19 @@ def test_another_shops_owner_sees_only_their_own(other_cafe, login, day_of_tabs)
 # -- a busy day costs no more queries than a quiet one --------------------------------
 
 
+# What each kind of tab did with its deposit.
+BUSY_DEPOSITS = {
+    "paid": "applied",
+    "walked_out": "kept",
+    "open": "held",
+    "settling": "held",
+    "void": "refunded",
+}
+
+
 def busy_day(in_app, cafe, tabs: int) -> None:
+    """Tabs of every kind, each with a deposit taken in cash and a rating, and a
+    cash-up for every ten tabs."""
     for n in range(tabs):
         opened = local(DAY, "08:00") + timedelta(minutes=n)
         status = ("paid", "walked_out", "open", "settling", "void")[n % 5]
@@ -480,12 +497,50 @@ def busy_day(in_app, cafe, tabs: int) -> None:
             dict(item=cafe.croissant, status="void", voided_at=opened + timedelta(minutes=1),
                  void_reason="Wrong order", voided_by_id=cafe.staff.id),
         ]  # fmt: skip
-        put_tab(
+        tab_id = put_tab(
             in_app, cafe, opened, status, lines,
             closed=None if status in ("open", "settling") else opened + timedelta(minutes=30),
             paid=("card", 20) if status == "paid" else None,
             name=f"Guest {n}", card=cafe.table,
         )  # fmt: skip
+        in_app(_with_deposit_and_rating, cafe, tab_id, n, BUSY_DEPOSITS[status])
+
+
+def _with_deposit_and_rating(cafe, tab_id, n, deposit_status):
+    from models import CashUp, TabRating
+
+    tab = db.session.get(Tab, tab_id)
+    tab.phone_id = f"phone-{n}"
+    tab.deposit_amount, tab.deposit_status = 100, deposit_status
+    tab.deposit_method, tab.deposit_taken_at = "cash", tab.opened_at
+    for payment in tab.payments:
+        payment.amount, payment.deposit_applied = payment.amount - 100, 100
+    db.session.add(
+        TabRating(
+            shop_id=cafe.shop.id,
+            tab_id=tab_id,
+            phone_id=f"phone-{n}",
+            rating=1 + n % 5,
+            created_at=tab.opened_at,
+        )  # fmt: skip
+    )
+    if n % 10 == 9:
+        db.session.add(
+            CashUp(
+                shop_id=cafe.shop.id,
+                number=n,
+                starts_at=tab.opened_at,
+                counted_at=tab.opened_at,
+                currency="USD",
+                opening_float=0,
+                cash_bills=0,
+                cash_tips=0,
+                cash_deposits_taken=1000,
+                cash_given_back=0,
+                expected=1000,
+                counted=990,
+            )  # fmt: skip
+        )
 
 
 def statements(app, client, url) -> int:
@@ -507,6 +562,7 @@ def statements(app, client, url) -> int:
 
 URLS = [
     f"/admin/day?from={DAY}",
+    f"/admin/day.csv?what=money&from={DAY}",
     f"/admin/day.csv?what=tabs&from={DAY}",
     f"/admin/day.csv?what=lines&from={DAY}",
     f"/admin/day.csv?what=payments&from={DAY}",
@@ -523,6 +579,8 @@ def test_the_number_of_queries_does_not_grow_with_the_day(app, make_shop, login,
         busy_owner.get(url)
         assert statements(app, quiet_owner, url) == statements(app, busy_owner, url), url
     html = page(busy_owner)
+    assert 'id="sum-deposits-taken">€50.00<' in html
+    assert len(re.findall(r'<tr class="cash-up-row"', html)) == 5
     assert figure(html, "paid-tabs") == "10"
     assert figure(html, "walked-out-tabs") == "10"
     assert len(re.findall(r'<tr class="owing-row"', html)) == 20

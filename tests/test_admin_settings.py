@@ -1,14 +1,16 @@
 """Shop settings from the back office: what the owner may change, what is refused,
 and the closing time the day's report flags late tabs by."""
 
+import re
 from datetime import UTC, date, datetime, time
+from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from extensions import db
 from models import MenuItem, Shop
-from tests.helpers import open_tab, order
+from tests.helpers import open_tab, order, visible_text
 
 GOOD = {
     "name": "The Blue Door",
@@ -108,13 +110,113 @@ def test_the_currency_cannot_change_while_tabs_are_live(cafe, owner, phone, in_a
     assert (shop.currency, shop.name) == ("EUR", cafe.shop.name)
 
 
-def test_a_currency_change_keeps_the_price_figures(cafe, owner, in_app):
-    assert save(owner, currency="JPY").status_code == 303  # no minor units
-    assert shop_row(in_app, cafe.shop.id).currency == "JPY"
-    assert prices(in_app, cafe.shop.id)["Flat white"] == 4  # 3.80 rounds to ¥4
+def settings_page_values(owner) -> dict:
+    """What the settings page's fields hold, as a browser would send them back."""
+    page = owner.get("/admin/settings").get_data(as_text=True)
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    values.pop("csrf_token", None)
+    values.pop("prices", None)  # radios: none is chosen until the owner picks one
+    note = re.search(r'<textarea[^>]*name="service_note"[^>]*>([^<]*)<', page)
+    values["service_note"] = unescape(note.group(1)).strip() if note else ""
+    return {key: unescape(value) for key, value in values.items()}
 
-    assert save(owner, currency="GBP").status_code == 303
-    assert prices(in_app, cafe.shop.id)["Flat white"] == 400  # £4.00
+
+def test_a_new_currency_asks_what_happens_to_the_prices(cafe, owner, in_app):
+    before = prices(in_app, cafe.shop.id)
+    response = owner.post_form(
+        "/admin/settings", {**settings_page_values(owner), "currency": "JPY"}
+    )
+
+    assert response.status_code == 400
+    assert "choose what happens to the prices" in response.get_data(as_text=True)
+    assert shop_row(in_app, cafe.shop.id).currency == "EUR"
+    assert prices(in_app, cafe.shop.id) == before
+
+
+def test_an_untouched_deposit_field_is_never_refused_by_the_new_currency(cafe, owner, in_app):
+    """The page shows the deposit as "0.00"; switching to yen must not read it as yen."""
+    values = settings_page_values(owner)
+    assert values["deposit"] == "0.00"
+    response = owner.post_form(
+        "/admin/settings", {**values, "currency": "JPY", "prices": "same_digits"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    shop = shop_row(in_app, cafe.shop.id)
+    assert (shop.currency, shop.deposit_amount) == ("JPY", 0)
+
+
+def test_the_deposit_follows_the_prices_unless_the_owner_types_a_new_one(cafe, owner, in_app):
+    save(owner, deposit="2.50", tip_presets="10")
+    values = settings_page_values(owner)
+    assert values["deposit"] == "2.50"
+    response = owner.post_form(
+        "/admin/settings", {**values, "currency": "KRW", "prices": "same_digits"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    shop = shop_row(in_app, cafe.shop.id)
+    assert (shop.currency, shop.deposit_amount) == ("KRW", 250)  # ₩250, as the prices
+
+    values = settings_page_values(owner)
+    response = owner.post_form(
+        "/admin/settings",
+        {**values, "currency": "EUR", "prices": "same_digits", "deposit": "5.5"},
+    )
+    assert response.status_code == 303
+    assert shop_row(in_app, cafe.shop.id).deposit_amount == 550  # typed, read in euros
+
+    typed = owner.post_form(
+        "/admin/settings",
+        {**settings_page_values(owner), "currency": "JPY", "prices": "same_digits",
+         "deposit": "2.50"},
+    )  # fmt: skip
+    assert typed.status_code == 400
+    assert "JPY amounts have no decimal places" in typed.get_data(as_text=True)
+    assert shop_row(in_app, cafe.shop.id).currency == "EUR"
+
+
+def test_a_round_trip_through_yen_keeps_every_price(make_shop, login, in_app):
+    """USD 3.80 → JPY → EUR comes back as 3.80: never USD 3.80 → ¥4 → €4.00."""
+    usd = make_shop(currency="USD", locale="en_US")
+    shop, owner = usd.shop, login(usd.owner)
+    for currency, price in (("JPY", 380), ("EUR", 380), ("USD", 380)):
+        response = owner.post_form(
+            "/admin/settings",
+            {**settings_page_values(owner), "currency": currency, "prices": "same_digits"},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert shop_row(in_app, shop.id).currency == currency
+        assert prices(in_app, shop.id)["Flat white"] == price
+    assert "$3.80" in owner.get("/admin/menu").get_data(as_text=True)
+
+
+def test_keeping_the_amounts_refuses_what_cannot_be_exact_and_rounds_nothing(cafe, owner, in_app):
+    response = owner.post_form(
+        "/admin/settings",
+        {**settings_page_values(owner), "currency": "JPY", "prices": "same_amounts"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "JPY can&#39;t show 3 prices exactly" in page
+    assert "Flat white" in page and "keep the digits instead" in page
+    assert prices(in_app, cafe.shop.id)["Flat white"] == 380
+    assert shop_row(in_app, cafe.shop.id).currency == "EUR"
+
+    # Whole euros go to yen exactly, and back with their cents.
+    in_app(_set_prices, cafe.shop.id, 400)
+    for currency, price in (("JPY", 4), ("GBP", 400)):
+        response = owner.post_form(
+            "/admin/settings",
+            {**settings_page_values(owner), "currency": currency, "prices": "same_amounts"},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert set(prices(in_app, cafe.shop.id).values()) == {price}
+    saved = visible_text(owner.get(response.location).get_data(as_text=True))
+    assert "Prices are now in GBP, as you chose: Flat white was JP¥4 and is now £4.00." in saved
+
+
+def _set_prices(shop_id, price):
+    for item in db.session.execute(select(MenuItem).where(MenuItem.shop_id == shop_id)).scalars():
+        item.price = price
 
 
 def test_closing_at_is_the_local_closing_time_in_utc(create_shop, in_app):

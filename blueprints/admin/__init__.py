@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from extensions import db
-from services import Refused
+from services import Refused, report
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,7 +25,12 @@ def owners_only():
 
 @bp.get("")
 def home():
-    return render_template("admin/home.html", shop=current_user.shop)
+    """The overview: today's money at a glance (the day page's own figures)."""
+    shop = current_user.shop
+    today = report.parse_period(None, None, shop)
+    return render_template(
+        "admin/home.html", shop=shop, today=today, headline=report.headline(shop, today)
+    )
 
 
 def owned(model, row_id: int):
@@ -58,6 +63,7 @@ ADJUSTMENT_LABELS = {
     "remake": lazy_gettext("remake"),
 }
 EXPORT_LABELS = {
+    "money": lazy_gettext("Money movements"),
     "tabs": lazy_gettext("Tabs"),
     "lines": lazy_gettext("Lines"),
     "payments": lazy_gettext("Payments"),
@@ -89,4 +95,4 @@ def day_title(when) -> str:
 
 
 # The page groups register their routes on `bp` when imported.
-from blueprints.admin import audit, cards, day, menu, settings, staff  # noqa: E402,F401
+from blueprints.admin import audit, cards, cash_up, day, menu, settings, staff  # noqa: E402,F401

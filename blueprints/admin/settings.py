@@ -19,8 +19,13 @@ def settings():
     if request.method == "GET":
         form = ShopSettingsForm(obj=shop)
         form.deposit.data = format_plain(shop.deposit_amount, shop.currency, shop.locale)
-        return render_template(TEMPLATE, shop=shop, form=form)
+        return render_template(TEMPLATE, **context(shop, form))
     form = ShopSettingsForm()
+    # The deposit as the page showed it. Left as it was, a change of currency carries it
+    # over with the prices (as the owner chose); typed anew, it is read in the currency
+    # being set. So an untouched "0.00" is never refused by a currency without cents.
+    shown = format_plain(shop.deposit_amount, shop.currency, shop.locale)
+    deposit_typed = "deposit" in request.form and (form.deposit.data or "").strip() != shown
     try:
         if not form.validate_on_submit():
             if form.closing_time.errors:
@@ -35,11 +40,12 @@ def settings():
                 timezone=form.timezone.data,
                 service_note=form.service_note.data,
                 closing_time=form.closing_time.data,
+                prices=form.prices.data,
             )
             # A form from before these fields existed leaves them as they are.
-            if "tip_presets" in request.form or "deposit" in request.form:
+            if "tip_presets" in request.form or deposit_typed:
                 deposit = None
-                if "deposit" in request.form:
+                if deposit_typed:
                     try:
                         deposit = parse_amount(
                             form.deposit.data, shop.currency, shop.locale, allow_blank=True
@@ -52,5 +58,9 @@ def settings():
                     deposit_amount=deposit,
                 )
     except Refused as problem:
-        return page_with_error(TEMPLATE, problem, shop=shop, form=form)
+        return page_with_error(TEMPLATE, problem, **context(shop, form))
     return done(" ".join([gettext("Settings saved."), *notes]), url_for(".settings"))
+
+
+def context(shop, form) -> dict:
+    return {"shop": shop, "form": form}
