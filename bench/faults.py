@@ -89,7 +89,7 @@ def answer_of(call) -> int | str:
 
 def phone_thread(phone: dict, items: list[int], log: Log, stop: threading.Event):
     session = requests.Session()
-    session.cookies.set("tabby_phone", phone["phone_id"])
+    session.cookies.set("tabby_phone", phone["cookie"])
     csrf = None
     while not stop.is_set():
         if csrf is None:
@@ -118,7 +118,7 @@ def poller_thread(phone: dict, log: Log, stop: threading.Event, last_seen: dict)
     """The phone's open tab page, polling with the ETag of the last answer it had:
     a 304 must never hide a change, whoever made it and whatever was restarting."""
     session = requests.Session()
-    session.cookies.set("tabby_phone", phone["phone_id"])
+    session.cookies.set("tabby_phone", phone["cookie"])
     etag = None
     while not stop.is_set():
         headers = {"Accept": "application/json"}
@@ -401,7 +401,7 @@ def main():
             phone = next(p for p in fixture["phones"] if p["public_id"] == public_id)
             if public_id not in sessions:
                 session = requests.Session()
-                session.cookies.set("tabby_phone", phone["phone_id"])
+                session.cookies.set("tabby_phone", phone["cookie"])
                 page = session.get(f"{BASE}/tab/{public_id}", timeout=10)
                 sessions[public_id] = (session, CSRF_META.search(page.text).group(1))
             session, csrf = sessions[public_id]

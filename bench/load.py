@@ -104,6 +104,7 @@ def seed_bench_shop(url: str, secret: str, phones: int, workdir: Path) -> Path:
     from app import create_app
     from cli import DEMO_MENU, demo_password
     from extensions import db
+    from fast_answers import phone_signer
     from models.base import new_code
     from models.tab import SERVED
     from services import shops, unit_of_work
@@ -135,7 +136,11 @@ def seed_bench_shop(url: str, secret: str, phones: int, workdir: Path) -> Path:
                 for item in rng.sample(items, 3):
                     line = tab_service.add_line(tab, item.id, 1)
                     tab_service.move_line(line, SERVED, members[0])
-                fixture["phones"].append({"public_id": tab.public_id, "phone_id": phone_id})
+                # What the phone's browser holds: the id with its signature.
+                cookie = phone_signer(secret).sign(phone_id).decode()
+                fixture["phones"].append(
+                    {"public_id": tab.public_id, "phone_id": phone_id, "cookie": cookie}
+                )
         db.engine.dispose()
     path = workdir / "fixture.json"
     path.write_text(json.dumps(fixture))
@@ -162,7 +167,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
 
     # A phone and a barista as a browser leaves them: signed phone cookie, a session.
     client = app.test_client()
-    client.set_cookie("tabby_phone", phone["phone_id"])
+    client.set_cookie("tabby_phone", phone["cookie"])
     client.get(tab_url)
     etag = client.get(f"{tab_url}/live").headers["ETag"]
     barista = app.test_client()

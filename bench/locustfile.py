@@ -7,7 +7,7 @@ ordered ready and what is ready served). The saturation phases: `TabPageUser`,
 the most each path serves.
 
 The shop to use is read from the JSON file named by TABBY_BENCH_FIXTURE:
-{"phones": [{"public_id", "phone_id"}, …], "staff": [{"email", "password"}, …],
+{"phones": [{"public_id", "phone_id", "cookie"}, …], "staff": [{"email", "password"}, …],
  "items": [menu item ids]}.
 """
 
@@ -97,7 +97,7 @@ class _Phone(FastHttpUser):
     def on_start(self):
         phone = next_phone()
         self.public_id = phone["public_id"]
-        set_cookie(self, "tabby_phone", phone["phone_id"])
+        set_cookie(self, "tabby_phone", phone["cookie"])
         self.open_tab_page()
 
     def open_tab_page(self):

@@ -86,26 +86,10 @@ def _read_phone_cookie() -> str | None:
     try:
         found = _signer().unsign(value).decode()
     except BadSignature:
-        found = _unsigned_phone_id(value)
-        if found:
-            g.new_phone_id = found  # re-issued, signed this time
-    return found if found and _PHONE_ID.match(found) else None
-
-
-def _unsigned_phone_id(value: str) -> str | None:
-    """Cookies from before they were signed: kept once, for a phone that already has
-    tabs, so its history survives. An unknown id is not adopted."""
-    if not _PHONE_ID.match(value):
+        # Only the signature makes a cookie name a phone: a bare id (one seen on a
+        # receipt's URL, a shoulder, a log) opens nothing.
         return None
-    known = (
-        db.session.execute(
-            select(Tab.id).where(Tab.phone_id == value).limit(1)
-        ).scalar_one_or_none()
-        or db.session.execute(
-            select(TabMember.id).where(TabMember.phone_id == value).limit(1)
-        ).scalar_one_or_none()
-    )
-    return value if known else None
+    return found if _PHONE_ID.match(found) else None
 
 
 def ensure_phone_id() -> str:
