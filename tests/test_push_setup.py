@@ -168,7 +168,7 @@ def test_real_thread_sends_promptly(make_app, cafe, push_service, in_app):
     thread = app.extensions["push_dispatcher_thread"]
     thread.stop.set()
     push_module.outbox_written.set()
-    thread.join(timeout=5)
+    thread.join(timeout=30)  # returns as soon as it ends; a busy machine is slow
     assert not thread.is_alive()
 
 
