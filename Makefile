@@ -47,15 +47,21 @@ migrate: $(RUNTIME)
 demo: $(RUNTIME)
 	$(SERVED) $(FLASK) demo
 
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. Browser tests run when
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set, side by side (each run
+# waits on its browser and its database much of the time, so two runs take little more
+# than one; PostgreSQL's output is printed after SQLite's). Browser tests run when
 # Chromium is installed (TABBY_REQUIRE_BROWSER=1 turns a missing browser into a failure).
 test: $(DEV)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --db=sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		$(BIN)/python -m pytest --db=postgresql; \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/python -m pytest --db=sqlite; fi; \
+	mkdir -p test-output; \
+	TABBY_TEST_OUTPUT=test-output/postgresql $(BIN)/python -m pytest --db=postgresql \
+		> test-output/postgresql.log 2>&1 & postgresql=$$!; \
+	$(BIN)/python -m pytest --db=sqlite; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "== the same suite on PostgreSQL =="; cat test-output/postgresql.log; \
+	echo "== SQLite exit $$sqlite, PostgreSQL exit $$pg =="; \
+	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
 # Every customer screen, light and dark, at 390 px (and light at 360 px), from the
 # accessibility walk.

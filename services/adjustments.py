@@ -15,20 +15,15 @@ from models import StaffMember, TabLine
 from models.base import utcnow
 from models.tab import (
     COMP,
-    DEPOSIT_APPLIED,
-    DEPOSIT_HELD,
-    DEPOSIT_PENDING,
-    DEPOSIT_WAIVED,
     DISCOUNT,
     LINE_VOID,
     ORDERED,
-    PAID,
     REMAKE,
 )
 from money import AmountError, format_money, parse_amount
 from services import Conflict, Refused, audit
-from services import push as push_service
-from services.tabs import MAX_REASON, _clean_text, _close_tab, _touch_tab, bump_shop
+from services.tab_state import MAX_REASON, bump_shop, close_as_paid, touch_tab
+from services.text import one_line_within
 
 PERCENT = "percent"
 AMOUNT = "amount"
@@ -70,7 +65,7 @@ def parse_discount(
 
 
 def _reason(reason: str | None, what: str) -> str:
-    reason = _clean_text(reason, MAX_REASON, "The reason")
+    reason = one_line_within(reason, MAX_REASON, "The reason")
     if not reason:
         raise Refused(f"Say why the line is {what}.")
     return reason
@@ -78,7 +73,7 @@ def _reason(reason: str | None, what: str) -> str:
 
 def _check_line(line: TabLine, what: str) -> None:
     tab = line.tab
-    _touch_tab(tab)
+    touch_tab(tab)
     db.session.refresh(line)
     if line.status == LINE_VOID:
         raise Conflict(f"{line.name} was removed from the bill; there is nothing to {what}.")
@@ -148,14 +143,7 @@ def _close_if_covered(tab, now) -> None:
     be had the last payment covered it (nothing is left for anyone to pay)."""
     db.session.refresh(tab, ["lines", "payments"])
     if tab.payments and tab.owed == 0:
-        deposit = {DEPOSIT_HELD: DEPOSIT_APPLIED, DEPOSIT_PENDING: DEPOSIT_WAIVED}
-        _close_tab(
-            tab,
-            PAID,
-            closed_at=now,
-            deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
-        )
-        push_service.payment_recorded(tab)
+        close_as_paid(tab, now)
 
 
 def comp_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLine:
@@ -178,7 +166,7 @@ def remake_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLin
     """Make it again: the line goes back to the queue at the same price."""
     reason = _reason(reason, "remade")
     tab = line.tab
-    _touch_tab(tab)
+    touch_tab(tab)
     db.session.refresh(line)
     if line.status == LINE_VOID:
         raise Conflict(f"{line.name} was removed from the bill; there is nothing to remake.")

@@ -16,7 +16,7 @@ from extensions import db
 from models import Shop, Tab, TokenCard
 from models.tab import LIVE_TAB_STATUSES
 from services import Conflict, NotFound, Refused, parse_id
-from services.tabs import bump_shop
+from services.tab_state import bump_shop
 
 _NUMBER = re.compile(r"(\d+)")
 

@@ -11,7 +11,8 @@ from models.base import utcnow
 from models.feedback import MAX_COMMENT, MAX_RATING, MIN_RATING
 from models.tab import LINE_VOID
 from services import NotFound, Refused, parse_id
-from services.tabs import _clean_text, _touch_tab, bump_shop
+from services.tab_state import bump_shop, touch_tab
+from services.text import one_line_within
 
 MAX_FLAG_NOTE = 200
 
@@ -83,10 +84,10 @@ def tab_line(tab: Tab, line_id) -> TabLine:
 
 def flag_line(tab: Tab, line: TabLine, phone_id: str, note: str | None = "") -> TabLine:
     """ "Something wasn't right" with this line: staff see it on the counter at once."""
-    note = _clean_text(note, MAX_FLAG_NOTE, gettext("The note"))
+    note = one_line_within(note, MAX_FLAG_NOTE, gettext("The note"))
     if line.tab_id != tab.id or line.status == LINE_VOID:
         raise NotFound(gettext("That line is not on this tab."))
-    _touch_tab(tab)
+    touch_tab(tab)
     values = {"flag_note": note, "flag_phone_id": phone_id}
     if not line.needs_attention:
         # A new flag (or a second one after a resolution) starts a new issue.

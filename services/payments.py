@@ -2,7 +2,7 @@
 
 The arithmetic at the top is plain functions on integers of minor units, so it is
 tested on its own. The operations below follow `services.tabs`: each takes the tab's
-row first (`_touch_tab`, a conditional UPDATE that locks it on PostgreSQL), then
+row first (`touch_tab`, a conditional UPDATE that locks it on PostgreSQL), then
 reads what is already paid, so two phones paying parts at once are serialised and
 together never cover more than the bill.
 
@@ -32,30 +32,17 @@ from models import Payment, PayRequest, Shop, StaffMember, Tab, TabLine, TabMemb
 from models.base import new_code, utcnow
 from models.payment import COUNTER, PAYMENT_METHODS, SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import (
-    DEPOSIT_APPLIED,
     DEPOSIT_HELD,
-    DEPOSIT_KEPT,
     DEPOSIT_PENDING,
-    DEPOSIT_REFUNDED,
-    DEPOSIT_WAIVED,
     LIVE_TAB_STATUSES,
     OPEN,
-    PAID,
     SETTLING,
 )
 from money import MAX_AMOUNT, format_money
 from services import Conflict, NotFound, Refused, audit
-from services import push as push_service
-from services.tabs import (
-    MAX_NAME,
-    MAX_REASON,
-    _clean_text,
-    _close_tab,
-    _closed_message,
-    _touch_tab,
-    bump_shop,
-    live_tab_for_phone,
-)
+from services.tab_state import bump_shop, close_as_paid, closed_message, touch_tab
+from services.tabs import MAX_NAME, live_tab_for_phone
+from services.text import one_line_within
 
 MAX_TIP_PERCENT = 100
 MAX_TIP_PRESETS = 4
@@ -204,7 +191,7 @@ def part_for(
 
 def _lock(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
     """Take the tab's row, then reload what others may have committed meanwhile."""
-    _touch_tab(tab, allowed=allowed, **values)
+    touch_tab(tab, allowed=allowed, **values)
     db.session.refresh(tab, ["lines", "payments", "members"])
 
 
@@ -301,14 +288,7 @@ def record_payment(
         payment_id=payment.id,
     )
     if tab.owed == 0:
-        deposit = {DEPOSIT_HELD: DEPOSIT_APPLIED, DEPOSIT_PENDING: DEPOSIT_WAIVED}
-        _close_tab(
-            tab,
-            PAID,
-            closed_at=now,
-            deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
-        )
-        push_service.payment_recorded(tab)
+        close_as_paid(tab, now)
     bump_shop(tab.shop_id)
     return payment
 
@@ -363,7 +343,7 @@ def ask_to_pay(
 ) -> PayRequest:
     """The phone chose its part and tip and tapped "Pay at the counter"."""
     if tab.status not in LIVE_TAB_STATUSES:
-        raise Conflict(_closed_message(tab))
+        raise Conflict(closed_message(tab))
     if not tab.billable_lines:
         raise Refused("There is nothing on this tab to pay for yet.")
     values = {"status": SETTLING, "pay_requested_at": tab.pay_requested_at or utcnow()}
@@ -442,7 +422,7 @@ def confirm_deposit(
     db.session.refresh(tab)
     if result.rowcount != 1:
         if not tab.is_live:
-            raise Conflict(_closed_message(tab))
+            raise Conflict(closed_message(tab))
         raise Conflict("There is no deposit waiting on this tab.")
     audit.record(
         "deposit_confirmed",
@@ -455,27 +435,6 @@ def confirm_deposit(
     )
     bump_shop(tab.shop_id)
     return tab
-
-
-REFUND = "refund"
-KEEP = "keep"
-
-
-def settle_deposit_on_void(tab: Tab, action: str | None, reason: str) -> dict:
-    """Columns for a tab being voided: a deposit taken is refunded, or kept for a
-    no-show with a reason; one never taken is waived."""
-    if tab.deposit_status == DEPOSIT_PENDING:
-        return {"deposit_status": DEPOSIT_WAIVED}
-    if tab.deposit_status != DEPOSIT_HELD:
-        return {}
-    reason = _clean_text(reason, MAX_REASON, "The reason")
-    if action == REFUND:
-        return {"deposit_status": DEPOSIT_REFUNDED, "deposit_reason": reason}
-    if action == KEEP:
-        if not reason:
-            raise Refused("Say why the deposit is kept (for example: did not show up).")
-        return {"deposit_status": DEPOSIT_KEPT, "deposit_reason": reason}
-    raise Refused("This tab holds a deposit: refund it or keep it (with a reason).")
 
 
 # -- sharing -----------------------------------------------------------------------
@@ -497,7 +456,7 @@ def invite(tab: Tab, phone_id: str | None) -> Tab:
 
 def stop_inviting(tab: Tab, phone_id: str | None) -> Tab:
     _owner_only(tab, phone_id)
-    _touch_tab(tab, invite_token=None, invite_expires_at=None)
+    touch_tab(tab, invite_token=None, invite_expires_at=None)
     return tab
 
 
@@ -532,7 +491,7 @@ def join(token: str, phone_id: str, name: str = "") -> Tab:
     """A friend's phone opened the owner's link and tapped "Join". A phone with a live
     tab of its own at this shop is refused: it pays or closes that one first (moving
     lines between tabs would change a bill someone may be about to pay)."""
-    name = _clean_text(name, MAX_NAME, "Your name")
+    name = one_line_within(name, MAX_NAME, "Your name")
     tab = tab_for_invitation(token)
     if on_tab(tab, phone_id):
         return tab

@@ -47,7 +47,7 @@ from models.base import utcnow
 from models.push import FAILED, PENDING, SENDING, SENT
 from services.outbound import RefusedAddress, pinned_session
 from services.push import outbox_written
-from services.tabs import bump_shop
+from services.tab_state import bump_shop
 
 log = logging.getLogger("tabby.push")
 

@@ -1,13 +1,11 @@
 """The tab loop: open, order, prepare, ask to pay, pay.
 
 Every change to a tab first takes the tab's row with a conditional UPDATE
-(`_touch_tab`). That one statement both checks the tab is still in a state that
+(`touch_tab`). That one statement both checks the tab is still in a state that
 allows the change and, on PostgreSQL, locks the row until commit, so a payment and
 a late order on the same tab are serialised and the amount paid is always the
 amount owed.
 """
-
-import re
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete, select, update
@@ -16,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import (
     MenuItem,
-    Payment,
     PayRequest,
     Shop,
     StaffMember,
@@ -37,7 +34,6 @@ from models.tab import (
     LIVE_TAB_STATUSES,
     MAX_QUANTITY,
     OPEN,
-    PAID,
     PREPARING,
     READY,
     SERVED,
@@ -49,13 +45,18 @@ from models.tab import (
 )
 from services import Conflict, NotFound, Refused, audit, parse_id
 from services import push as push_service
+from services.tab_state import (
+    MAX_REASON,
+    bump_shop,
+    close_tab,
+    closed_message,
+    settle_deposit_on_void,
+    touch_tab,
+)
+from services.text import one_line_within, without_controls
 
 MAX_NAME = 40
 MAX_NOTE = 140
-MAX_REASON = 200
-# Control characters (NUL among them, which PostgreSQL refuses to store) never
-# belong in a name, note or key a person typed.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _STATUS_TIMESTAMP = {
     PREPARING: "preparing_at",
@@ -64,70 +65,6 @@ _STATUS_TIMESTAMP = {
     LINE_VOID: "voided_at",
 }
 CARD_IN_USE = lazy_gettext("This card is in use. Ask at the counter for a card of your own.")
-
-
-def bump_shop(shop_id: int) -> None:
-    db.session.execute(
-        update(Shop).where(Shop.id == shop_id).values(live_version=Shop.live_version + 1)
-    )
-
-
-def _touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
-    result = db.session.execute(
-        update(Tab)
-        .where(Tab.id == tab.id, Tab.status.in_(allowed))
-        .values(version=Tab.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(tab)
-        raise Conflict(_closed_message(tab))
-    db.session.refresh(tab)
-
-
-def _close_tab(tab: Tab, status: str, **values) -> None:
-    """Move a live tab to a final status, its lines reloaded as they now stand.
-
-    Clearing the holder columns frees the personal card and the phones (the owner's
-    and its friends') for their next tab (they back the one-live-tab unique
-    constraints on Tab and TabMember)."""
-    values.setdefault("closed_at", utcnow())
-    _touch_tab(
-        tab,
-        status=status,
-        open_card_id=None,
-        open_phone_id=None,
-        invite_token=None,
-        invite_expires_at=None,
-        **values,
-    )
-    db.session.execute(
-        update(TabMember)
-        .where(TabMember.tab_id == tab.id)
-        .values(live_phone_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(tab, ["lines"])
-
-
-def _closed_message(tab: Tab) -> str:
-    return {
-        PAID: gettext("This tab is already paid."),
-        SETTLING: gettext(
-            "You've asked to pay, so this tab is waiting for payment. "
-            "Tap “I want to order more” on your tab to add to it."
-        ),
-        OPEN: gettext("This tab is still open."),
-    }.get(tab.status, gettext("This tab is closed."))
-
-
-def _clean_text(value: str | None, limit: int, what: str) -> str:
-    value = " ".join(_CONTROL.sub(" ", value or "").split())
-    if len(value) > limit:
-        raise Refused(
-            gettext("%(what)s can be at most %(limit)d characters.", what=what, limit=limit)
-        )
-    return value
 
 
 # -- opening ---------------------------------------------------------------------
@@ -166,7 +103,7 @@ def open_tab(
     """
     if not card.active:
         raise NotFound(gettext("This card is no longer in use."))
-    customer_name = _clean_text(customer_name, MAX_NAME, gettext("Your name"))
+    customer_name = one_line_within(customer_name, MAX_NAME, gettext("Your name"))
 
     on_card = live_tab_on_card(card)
     if on_card is not None:
@@ -249,7 +186,7 @@ def staff_open_tab(
     shop: Shop, staff: StaffMember, card: TokenCard | None = None, customer_name: str = ""
 ) -> Tab:
     """A tab opened behind the counter: on a personal card handed over, or a walk-in."""
-    customer_name = _clean_text(customer_name, MAX_NAME, "The name")
+    customer_name = one_line_within(customer_name, MAX_NAME, "The name")
     if card is not None:
         if card.shop_id != shop.id or not card.active:
             raise NotFound("No such card.")
@@ -302,8 +239,8 @@ def add_line(
     shop's own menu and frozen on the line.
     """
     quantity = parse_quantity(quantity)
-    note = _clean_text(note, MAX_NOTE, "The note")
-    request_key = _CONTROL.sub("", request_key or "").strip()[:64] or None
+    note = one_line_within(note, MAX_NOTE, "The note")
+    request_key = without_controls(request_key or "").strip()[:64] or None
     try:
         item_id = parse_id(int(str(item_id).strip()))
     except (TypeError, ValueError):
@@ -324,7 +261,7 @@ def add_line(
 
     # Once a customer has asked to pay, staff are about to take the amount they were
     # shown; only staff may still add to it (they are the ones taking the money).
-    _touch_tab(tab, allowed=LIVE_TAB_STATUSES if staff else (OPEN,))
+    touch_tab(tab, allowed=LIVE_TAB_STATUSES if staff else (OPEN,))
     if tab.split_ways:
         raise Conflict(gettext("This tab is being split equally and part is paid; open a new tab."))
     # The same tap may have been committed by a simultaneous request while this one
@@ -367,13 +304,13 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
         raise Conflict(f"{line.name} is {line.status}; it cannot go to {new_status}.")
     values = {"status": new_status, _STATUS_TIMESTAMP[new_status]: utcnow()}
     if new_status == LINE_VOID:
-        reason = _clean_text(reason, MAX_REASON, "The reason")
+        reason = one_line_within(reason, MAX_REASON, "The reason")
         if not reason:
             raise Refused("Say why the line is voided.")
         values.update(void_reason=reason, voided_by_id=staff.id)
 
     tab = line.tab
-    _touch_tab(tab)
+    touch_tab(tab)
     if new_status == LINE_VOID and (line.payment_id is not None or tab.split_ways):
         raise Conflict(f"{line.name} is already part of a payment; it cannot be voided.")
     # Conditional on the status we showed, so two staff tapping at once move it once.
@@ -404,7 +341,7 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
 
 def mark_tab_ready(tab: Tab, staff: StaffMember) -> list[TabLine]:
     """Everything still being made on the tab is ready: one tap, one notification."""
-    _touch_tab(tab)
+    touch_tab(tab)
     db.session.refresh(tab, ["lines"])
     lines = [line for line in tab.lines if can_move_line(line.status, READY)]
     if not lines:
@@ -433,10 +370,10 @@ def request_payment(tab: Tab) -> Tab:
     if tab.status == SETTLING:
         return tab
     if not tab.is_live:
-        raise Conflict(_closed_message(tab))
+        raise Conflict(closed_message(tab))
     if not tab.billable_lines:
         raise Refused(gettext("There is nothing on this tab to pay for yet."))
-    _touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())
+    touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())
     bump_shop(tab.shop_id)
     return tab
 
@@ -444,7 +381,7 @@ def request_payment(tab: Tab) -> Tab:
 def cancel_payment_request(tab: Tab) -> Tab:
     if tab.status == OPEN:
         return tab
-    _touch_tab(tab, allowed=(SETTLING,), status=OPEN, pay_requested_at=None)
+    touch_tab(tab, allowed=(SETTLING,), status=OPEN, pay_requested_at=None)
     # What they chose to pay is stale once they order more.
     db.session.execute(
         delete(PayRequest).where(PayRequest.tab_id == tab.id, PayRequest.paid_at.is_(None))
@@ -453,26 +390,17 @@ def cancel_payment_request(tab: Tab) -> Tab:
     return tab
 
 
-def record_payment(tab: Tab, staff: StaffMember, method: str, amount: int, tip: int = 0) -> Payment:
-    """Staff took the money for everything still owed; see `services.payments`."""
-    from services.payments import record_payment
-
-    return record_payment(tab, amount, tip, method, staff=staff)
-
-
 def close_empty_tab(
     tab: Tab, staff: StaffMember, deposit: str | None = None, reason: str = ""
 ) -> Tab:
     """Close a tab with nothing owed (opened by mistake, a no-show, or every line
     voided). A deposit taken is refunded, or kept with a reason (`deposit`)."""
-    from services.payments import settle_deposit_on_void
-
     if tab.is_live and tab.total:
         raise Refused("This tab still owes money; take the payment or void its lines first.")
     if not can_move_tab(tab.status, VOID):
-        raise Conflict(_closed_message(tab))
+        raise Conflict(closed_message(tab))
     deposit_values = settle_deposit_on_void(tab, deposit, reason)
-    _close_tab(
+    close_tab(
         tab,
         VOID,
         close_reason=f"Closed with nothing owed by {staff.display_name}",
@@ -497,15 +425,15 @@ def close_empty_tab(
 def mark_walked_out(tab: Tab, staff: StaffMember, reason: str) -> Tab:
     """The customer left without paying. The tab closes with what it owed (the owner's
     report lists it) and a deposit taken is kept against the loss."""
-    reason = _clean_text(reason, MAX_REASON, "The reason")
+    reason = one_line_within(reason, MAX_REASON, "The reason")
     if not reason:
         raise Refused("Say why the tab is marked walked out (for example “left without paying”).")
     if not can_move_tab(tab.status, WALKED_OUT):
-        raise Conflict(_closed_message(tab))
+        raise Conflict(closed_message(tab))
     unpaid = tab.owed
     deposit_kept = tab.deposit_left
     deposit = {DEPOSIT_HELD: DEPOSIT_KEPT, DEPOSIT_PENDING: DEPOSIT_WAIVED}
-    _close_tab(
+    close_tab(
         tab,
         WALKED_OUT,
         close_reason=reason,

@@ -7,6 +7,10 @@ description, whoever typed it: a customer, staff or the owner.
 
 import re
 
+from flask_babel import gettext
+
+from services import Refused
+
 # C0 and C1 controls and DEL; a paragraph keeps its line breaks (handled apart).
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -38,3 +42,13 @@ def paragraph(value) -> str:
 def has_unsafe_characters(value: str) -> bool:
     """NUL and lone surrogates: what no field of ours may carry, even an id or a key."""
     return "\x00" in value or SURROGATE.search(value) is not None
+
+
+def one_line_within(value, limit: int, what: str) -> str:
+    """`one_line`, refused (naming the field: `what`) when longer than `limit`."""
+    value = one_line(value)
+    if len(value) > limit:
+        raise Refused(
+            gettext("%(what)s can be at most %(limit)d characters.", what=what, limit=limit)
+        )
+    return value

@@ -14,6 +14,7 @@ from extensions import db
 from models import Payment, Shop, StaffMember, Tab, TabLine, TokenCard
 from models.tab import LIVE_TAB_STATUSES, OPEN, PAID
 from services import Conflict, Refused, unit_of_work
+from services import payments as pay_service
 from services import tabs as tab_service
 
 THREADS = 10
@@ -80,7 +81,7 @@ def test_ten_payments_at_once_record_one(app, cafe, in_app):
     def pay(i):
         tab = db.session.get(Tab, tab_id)
         staff = db.session.get(StaffMember, cafe.staff.id)
-        return tab_service.record_payment(tab, staff, "cash", total, tip=i).id
+        return pay_service.record_payment(tab, total, i, "cash", staff=staff).id
 
     outcomes = race(app, pay)
 
@@ -194,7 +195,7 @@ def test_orders_racing_a_payment_never_leave_an_unpaid_line(app, cafe, in_app):
         tab = db.session.get(Tab, tab_id)
         if i == 0:
             staff = db.session.get(StaffMember, cafe.staff.id)
-            return ("paid", tab_service.record_payment(tab, staff, "card", total).id)
+            return ("paid", pay_service.record_payment(tab, total, 0, "card", staff=staff).id)
         return ("ordered", tab_service.add_line(tab, cafe.flat_white.id, 1).id)
 
     outcomes = race(app, act, n=6)

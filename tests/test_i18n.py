@@ -179,9 +179,11 @@ def korean_staff_screens(screens, new_client, login):
 
 def staff_data(app, shop) -> list[str]:
     """Besides the café's own words, what customers and staff typed (names, notes,
-    reasons) and what a push service answered: shown as given."""
+    reasons), what a push service answered, and the random codes that name tabs and
+    cards (a random "KQ MZ" reads like English to the check below): shown as given."""
     from extensions import db
-    from models import PushMessage, StaffMember, Tab, TabLine
+    from models import PushMessage, StaffMember, Tab, TabLine, TokenCard
+    from services.printing import short_reference
 
     with app.app_context():
         tabs = db.session.scalars(select(Tab).where(Tab.shop_id == shop.id)).all()
@@ -192,6 +194,9 @@ def staff_data(app, shop) -> list[str]:
         data += [text for line in lines for text in (line.flag_note or "", line.note or "")]
         data += [member.display_name for member in staff]
         data += [message.last_error or "" for message in pushes]
+        data += [tab.reference for tab in tabs]
+        cards = db.session.scalars(select(TokenCard).where(TokenCard.shop_id == shop.id))
+        data += [text for card in cards for text in (card.code, short_reference(card))]
     return shop_data(app, shop) + sorted({d for d in data if d}, key=len, reverse=True)
 
 

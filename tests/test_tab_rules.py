@@ -29,7 +29,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, tabs, unit_of_work
+from services import Conflict, NotFound, Refused, payments, tabs, unit_of_work
 
 PHONE_A = "phone-a-0000000000000000000000"
 PHONE_B = "phone-b-0000000000000000000000"
@@ -99,14 +99,8 @@ def move(line_id, status, staff_row, reason=""):
 
 def pay(tab_id, staff_row, amount=None, tip=0, method="card") -> Payment:
     tab = tab_by_id(tab_id)
-    return do(
-        tabs.record_payment,
-        tab,
-        member(staff_row),
-        method,
-        tab.total if amount is None else amount,
-        tip,
-    )
+    amount = tab.total if amount is None else amount
+    return do(payments.record_payment, tab, amount, tip, method, staff=member(staff_row))
 
 
 def count(model, *where) -> int:
@@ -257,7 +251,9 @@ CLOSED_TAB_ACTIONS = {
     "request_payment": lambda tab, cafe: tabs.request_payment(tab),
     "cancel_payment_request": lambda tab, cafe: tabs.cancel_payment_request(tab),
     "add_line": lambda tab, cafe: tabs.add_line(tab, cafe.croissant.id, 1),
-    "record_payment": lambda tab, cafe: tabs.record_payment(tab, member(cafe.staff), "cash", 380),
+    "record_payment": lambda tab, cafe: payments.record_payment(
+        tab, 380, 0, "cash", staff=member(cafe.staff)
+    ),
     "close_empty_tab": lambda tab, cafe: tabs.close_empty_tab(tab, member(cafe.staff)),
     "move_line": lambda tab, cafe: tabs.move_line(tab.lines[0], SERVED, member(cafe.staff)),
 }
