@@ -104,7 +104,7 @@ def seed_bench_shop(url: str, secret: str, phones: int, workdir: Path) -> Path:
     from app import create_app
     from cli import DEMO_MENU, demo_password
     from extensions import db
-    from fast_answers import phone_signer
+    from live import phone_signer
     from models.base import new_code
     from models.tab import SERVED
     from services import shops, unit_of_work
@@ -218,12 +218,6 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
         "counter poll, rows kept": counter,
         "counter poll, every row drawn": every_row_drawn,
     }
-    # On PostgreSQL the kept tab versions are used once the listener is up.
-    watch = app.extensions["fast_answers"].watch
-    calls["tab page"]()
-    deadline = time.monotonic() + 5
-    while watch is not None and not watch.watching and time.monotonic() < deadline:
-        time.sleep(0.05)
     result = {}
     for name, call in calls.items():
         call()
