@@ -72,10 +72,6 @@ def app_config(database, **overrides) -> dict:
         # Rate limits (issue 7): the suite sends thousands of requests from one
         # address, so limits are off here; tests/test_rate_limits.py turns them on.
         "RATELIMIT_ENABLED": False,
-        # Tab versions kept in memory on PostgreSQL are dropped a moment after a
-        # commit elsewhere; tests that expect the change at once read the database.
-        # tests/test_tab_watch.py turns it on.
-        "TAB_WATCH": False,
     }
     config.update(overrides)
     return config
