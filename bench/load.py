@@ -157,6 +157,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
     from app import create_app
     from bench.hello import app as hello_app
     from extensions import db
+    from live import PHONE_COOKIE
 
     fixture = json.loads(fixture_path.read_text())
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "PUSH_DISPATCHER": "off"}
@@ -167,7 +168,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
 
     # A phone and a barista as a browser leaves them: signed phone cookie, a session.
     client = app.test_client()
-    client.set_cookie("tabby_phone", phone["cookie"])
+    client.set_cookie(PHONE_COOKIE, phone["cookie"])
     client.get(tab_url)
     etag = client.get(f"{tab_url}/live").headers["ETag"]
     barista = app.test_client()
@@ -180,7 +181,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
     def cookies(of) -> str:
         return "; ".join(
             f"{name}={of.get_cookie(name).value}"
-            for name in ("tabby_phone", "tabby_session")
+            for name in (PHONE_COOKIE, "tabby_session")
             if of.get_cookie(name)
         )
 

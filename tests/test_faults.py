@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from extensions import db
+from live import PHONE_COOKIE
 from models import Tab, TabLine
 from services import shops, unit_of_work
 from tests.helpers import ROOT, TabbyClient, open_tab, order
@@ -80,7 +81,7 @@ def test_a_read_only_database_answers_503_and_recovers(cafe_file):
     # The same file, opened read-only (as after a remount or a permissions mistake).
     read_only = make(f"sqlite:///file:{path}?mode=ro&uri=true")
     stuck = read_only.test_client()
-    stuck.set_cookie("tabby_phone", phone.get_cookie("tabby_phone").value)
+    stuck.set_cookie(PHONE_COOKIE, phone.get_cookie(PHONE_COOKIE).value)
 
     page = stuck.get(f"/tab/{public_id}")
     assert page.status_code == 200  # reading still works

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from extensions import db
+from live import PHONE_COOKIE
 from tests.helpers import open_tab, order
 from tests.pay_helpers import invite, join
 
@@ -119,8 +120,8 @@ def test_another_phone_with_the_right_etag_is_refused_by_flask(app, new_client, 
 def test_a_forged_phone_cookie_is_no_phone(app, phone, new_client, polled):
     public_id, etag = polled
     forger = new_client()
-    real = phone.get_cookie("tabby_phone").value
-    forger.set_cookie("tabby_phone", real[:-2] + ("AA" if not real.endswith("AA") else "BB"))
+    real = phone.get_cookie(PHONE_COOKIE).value
+    forger.set_cookie(PHONE_COOKIE, real[:-2] + ("AA" if not real.endswith("AA") else "BB"))
 
     response = poll(forger, public_id, etag)
 
@@ -198,7 +199,7 @@ def test_another_process_sees_a_change_at_once(make_app, cafe):
     public_id = open_tab(phone, cafe.table, "Ana")
     etag = poll(phone, public_id).headers["ETag"]
     other = second.test_client()
-    other.set_cookie("tabby_phone", phone.get_cookie("tabby_phone").value)
+    other.set_cookie(PHONE_COOKIE, phone.get_cookie(PHONE_COOKIE).value)
 
     order(other, public_id, cafe.flat_white)
 
