@@ -19,7 +19,7 @@ from config import (
     vapid_key_from_instance,
 )
 from extensions import csrf, db, limiter, login_manager, migrate
-from fast_answers import FastAnswers
+from live.answers import LiveAnswers
 from money import format_money, format_plain
 from services import MAX_ID
 from web import bodies, database, errors, headers, i18n, static
@@ -70,10 +70,9 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 
 
 def register_wsgi_layers(app: Flask) -> None:
-    """What sits in front of Flask. ProxyFix is outermost, so the fast answers see the
+    """What sits in front of Flask. ProxyFix is outermost, so the live layer sees the
     scheme and host the phone used."""
-    if app.config["FAST_ANSWERS"]:
-        app.wsgi_app = FastAnswers(app, app.wsgi_app)
+    app.wsgi_app = LiveAnswers(app, app.wsgi_app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -170,16 +170,9 @@ class Config:
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)
         self.POLL_INTERVAL_MS = int(os.environ.get("POLL_INTERVAL_MS", "3000") or 3000)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-        # Unchanged polls and unchanged tab pages answered before Flask (fast_answers.py).
+        # Unchanged tab polls and tab pages answered 304 before Flask (live/answers.py);
+        # off sends everything through Flask, which gives the same answers.
         self.FAST_ANSWERS = env_flag("FAST_ANSWERS", True)
-        # Tab pages each worker keeps to serve again while the tab is unchanged; 0 keeps
-        # none. Entries are a few KB (gzipped); each is checked against the tab's current
-        # version before it is served again.
-        self.PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "1000") or 0)
-        self.PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "300") or 300)
-        # PostgreSQL: each process keeps tab versions in memory, dropped as the
-        # database announces changes (tab_watch.py), so unchanged polls skip it.
-        self.TAB_WATCH = env_flag("TAB_WATCH", True)
 
         # Card payment online through Stripe Checkout: on only when both secrets are set.
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None

@@ -54,6 +54,7 @@ from bench.load import (  # noqa: E402
     start_server,
     stop_server,
 )
+from live import PHONE_COOKIE, tab_poll_etag  # noqa: E402
 
 BASE = f"http://127.0.0.1:{APP_PORT}"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -89,7 +90,7 @@ def answer_of(call) -> int | str:
 
 def phone_thread(phone: dict, items: list[int], log: Log, stop: threading.Event):
     session = requests.Session()
-    session.cookies.set("tabby_phone", phone["cookie"])
+    session.cookies.set(PHONE_COOKIE, phone["cookie"])
     csrf = None
     while not stop.is_set():
         if csrf is None:
@@ -118,7 +119,7 @@ def poller_thread(phone: dict, log: Log, stop: threading.Event, last_seen: dict)
     """The phone's open tab page, polling with the ETag of the last answer it had:
     a 304 must never hide a change, whoever made it and whatever was restarting."""
     session = requests.Session()
-    session.cookies.set("tabby_phone", phone["cookie"])
+    session.cookies.set(PHONE_COOKIE, phone["cookie"])
     etag = None
     while not stop.is_set():
         headers = {"Accept": "application/json"}
@@ -145,15 +146,17 @@ def stale_polls(url: str, last_seen: dict) -> list[str]:
         for public_id, (session, etag) in last_seen.items():
             if not etag:
                 continue
-            tab_id, version = conn.execute(
-                "SELECT id, version FROM tabs WHERE public_id = %s", (public_id,)
+            tab_id, version, settings_version = conn.execute(
+                "SELECT tabs.id, tabs.version, shops.settings_version FROM tabs"
+                " JOIN shops ON shops.id = tabs.shop_id WHERE public_id = %s",
+                (public_id,),
             ).fetchone()
             answer = session.get(
                 f"{BASE}/tab/{public_id}/live",
                 headers={"Accept": "application/json", "If-None-Match": etag},
                 timeout=10,
             )
-            current = f'W/"tab-{tab_id}-{version}"'
+            current = f'W/"{tab_poll_etag(tab_id, version, settings_version, "en")}"'
             if answer.status_code == 304 and etag != current:
                 problems.append(f"poll of tab {tab_id}: 304 for {etag}, the tab is at {current}")
             elif answer.status_code not in (200, 304):
@@ -401,7 +404,7 @@ def main():
             phone = next(p for p in fixture["phones"] if p["public_id"] == public_id)
             if public_id not in sessions:
                 session = requests.Session()
-                session.cookies.set("tabby_phone", phone["cookie"])
+                session.cookies.set(PHONE_COOKIE, phone["cookie"])
                 page = session.get(f"{BASE}/tab/{public_id}", timeout=10)
                 sessions[public_id] = (session, CSRF_META.search(page.text).group(1))
             session, csrf = sessions[public_id]

@@ -104,7 +104,7 @@ def seed_bench_shop(url: str, secret: str, phones: int, workdir: Path) -> Path:
     from app import create_app
     from cli import DEMO_MENU, demo_password
     from extensions import db
-    from fast_answers import phone_signer
+    from live import phone_signer
     from models.base import new_code
     from models.tab import SERVED
     from services import shops, unit_of_work
@@ -157,6 +157,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
     from app import create_app
     from bench.hello import app as hello_app
     from extensions import db
+    from live import PHONE_COOKIE
 
     fixture = json.loads(fixture_path.read_text())
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "PUSH_DISPATCHER": "off"}
@@ -167,7 +168,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
 
     # A phone and a barista as a browser leaves them: signed phone cookie, a session.
     client = app.test_client()
-    client.set_cookie("tabby_phone", phone["cookie"])
+    client.set_cookie(PHONE_COOKIE, phone["cookie"])
     client.get(tab_url)
     etag = client.get(f"{tab_url}/live").headers["ETag"]
     barista = app.test_client()
@@ -180,7 +181,7 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
     def cookies(of) -> str:
         return "; ".join(
             f"{name}={of.get_cookie(name).value}"
-            for name in ("tabby_phone", "tabby_session")
+            for name in (PHONE_COOKIE, "tabby_session")
             if of.get_cookie(name)
         )
 
@@ -218,12 +219,6 @@ def cpu_per_request(url: str, secret: str, fixture_path: Path, repeat: int = 100
         "counter poll, rows kept": counter,
         "counter poll, every row drawn": every_row_drawn,
     }
-    # On PostgreSQL the kept tab versions are used once the listener is up.
-    watch = app.extensions["fast_answers"].watch
-    calls["tab page"]()
-    deadline = time.monotonic() + 5
-    while watch is not None and not watch.watching and time.monotonic() < deadline:
-        time.sleep(0.05)
     result = {}
     for name, call in calls.items():
         call()

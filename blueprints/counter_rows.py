@@ -4,9 +4,10 @@ each drawn once and kept while what it shows is unchanged.
 With a couple of hundred tabs open, drawing every row on every poll costs tens of
 milliseconds, and the counter is redrawn after every change in the shop; yet from
 one poll to the next only a few rows change. A row is kept under everything it
-shows: its tab's version (which moves with every change to the tab or its lines),
-the line's status, the shop's settings (currency, locale), the language, the age it
-shows in whole minutes, and whether the shop closed since the tab opened.
+shows: its tab's version (which the database moves with every change to the tab or
+its lines), the line's status, the shop's settings (currency, locale), the language,
+and whether the shop closed since the tab opened. Not the age a row shows ("4 min"):
+live.js brings every `time[data-since]` up to date in the browser.
 
 The queue's buttons are forms, each with the CSRF token of the page it is shown
 on: a kept row holds a stand-in, swapped for this request's token as it goes out.
@@ -14,7 +15,6 @@ on: a kept row holds a stand-in, swapped for this request's token as it goes out
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import current_app, get_template_attribute
 from flask_babel import get_locale
@@ -65,24 +65,21 @@ class _Drawing:
         self.language = str(get_locale())
         self.kept = kept_rows()
 
-    def minutes_since(self, moment: datetime) -> int:
-        return int((self.now - as_utc(moment)).total_seconds() // 60)
+    def past_closing(self, tab: LiveTab) -> bool:
+        return self.shop.closed_since(as_utc(tab.opened_at), self.now)
 
-    def tab_key(self, kind: str, tab: LiveTab) -> tuple:
-        since = tab.pay_requested_at if kind == "waiting_row" else tab.opened_at
-        opened = as_utc(tab.opened_at)
+    def tab_key(self, kind: str, tab: LiveTab, past_closing: bool) -> tuple:
         # opened_at as well as the id: a tab id can come round again in SQLite once
         # a shop and its tabs are deleted.
         return (
             kind,
             tab.id,
-            opened,
+            as_utc(tab.opened_at),
             tab.version,
             self.shop.id,
             self.shop.settings_version,
             self.language,
-            self.minutes_since(since),
-            self.shop.closed_since(opened, self.now),
+            past_closing,
         )
 
     def line_key(self, line: TabLine) -> tuple:
@@ -94,7 +91,6 @@ class _Drawing:
             line.tab_id,
             line.tab.version,
             self.language,
-            self.minutes_since(line.ordered_at),
         )
 
 
@@ -117,16 +113,18 @@ def draw_rows(shop: Shop, view: CounterView) -> CounterRows:
     wanted = [("waiting_row", tab) for tab in view.waiting_to_pay] + [
         ("open_row", tab) for tab in view.open_tabs
     ]
-    keys = [drawing.tab_key(kind, tab) for kind, tab in wanted]
+    closing = [drawing.past_closing(tab) for _kind, tab in wanted]
+    keys = [
+        drawing.tab_key(kind, tab, past) for (kind, tab), past in zip(wanted, closing, strict=True)
+    ]
     found = [kept.get(key) for key in keys]
     missing = [tab.id for (_kind, tab), row in zip(wanted, found, strict=True) if row is None]
     loaded = tabs_with_lines(shop.id, missing)
-    for (kind, tab), key, row in zip(wanted, keys, found, strict=True):
+    for (kind, tab), key, past_closing, row in zip(wanted, keys, closing, found, strict=True):
         if row is None:
             full = loaded.get(tab.id)
             if full is None:
                 continue  # gone between the two reads; the next poll has it right
-            past_closing = key[-1]
             html = get_template_attribute(MACROS, kind)(full, shop, past_closing)
             row = DrawnRow(html=html, total=full.total)
             kept.put(key, row)

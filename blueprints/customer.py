@@ -4,7 +4,6 @@ A phone is known by a random id in a long-lived cookie; no account, no sign-up. 
 answers only to the phone it belongs to.
 """
 
-import re
 import secrets
 from dataclasses import dataclass
 from itertools import groupby
@@ -24,8 +23,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
-from itsdangerous import BadSignature, Signer
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -44,7 +42,8 @@ from blueprints.forms import (
     submitted,
 )
 from extensions import db, limiter
-from fast_answers import PHONE_COOKIE, keep_page, phone_signer
+from live import PHONE_COOKIE, bill_etag, phone_signer, read_phone, tab_page_etag, tab_poll_etag
+from live.phone import PHONE_COOKIE_AGE
 from models import PayRequest, Shop, Tab, TabMember, TokenCard
 from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
@@ -59,37 +58,19 @@ from web.headers import PRIVATE
 
 bp = Blueprint("customer", __name__)
 
-PHONE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
-_PHONE_ID = re.compile(r"^[A-Za-z0-9_-]{22,43}$")
-
-
-def _signer() -> Signer:
-    return phone_signer(current_app.secret_key)
-
 
 def sign_phone_id(value: str) -> str:
-    return _signer().sign(value).decode()
+    return phone_signer(current_app.secret_key).sign(value).decode()
 
 
 def phone_id() -> str | None:
     """The phone's id, from a cookie signed with the app's secret: a made-up or altered
     cookie is no phone at all (it gets a new id when it opens a tab)."""
     if "phone_id" not in g:
-        g.phone_id = _read_phone_cookie()
+        g.phone_id = read_phone(
+            phone_signer(current_app.secret_key), request.cookies.get(PHONE_COOKIE)
+        )
     return g.phone_id
-
-
-def _read_phone_cookie() -> str | None:
-    value = request.cookies.get(PHONE_COOKIE, "")
-    if not value:
-        return None
-    try:
-        found = _signer().unsign(value).decode()
-    except BadSignature:
-        # Only the signature makes a cookie name a phone: a bare id (one seen on a
-        # receipt's URL, a shoulder, a log) opens nothing.
-        return None
-    return found if _PHONE_ID.match(found) else None
 
 
 def ensure_phone_id() -> str:
@@ -200,15 +181,48 @@ def tab(public_id: str):
     tab = my_tab(public_id)
     if tab.status == PAID:
         return redirect(url_for(".receipt", public_id=public_id))
-    keep_page(request.environ, tab.version, tab.shop.settings_version)
-    return render_template(
-        "customer/tab.html",
-        tab=tab,
-        shop=tab.shop,
-        form=EmptyForm(),
-        mine=my_payment(tab),
-        is_owner=tab.phone_id == phone_id(),
+    # The phone's browser keeps the page; while nothing it shows changed, it is a 304
+    # (given before Flask for the tab's owner: live/answers.py).
+    etag = tab_page_etag(
+        tab.id,
+        tab.version,
+        tab.shop.settings_version,
+        language(),
+        request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]),
     )
+    if request.if_none_match.contains_weak(etag):
+        return not_modified(etag)
+    response = make_response(
+        render_template(
+            "customer/tab.html",
+            tab=tab,
+            shop=tab.shop,
+            form=EmptyForm(),
+            mine=my_payment(tab),
+            is_owner=tab.phone_id == phone_id(),
+        )
+    )
+    response.set_etag(etag, weak=True)
+    return response
+
+
+def language() -> str:
+    return str(get_locale())
+
+
+def not_modified(etag: str):
+    return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
+
+
+@bp.app_template_global()
+def poll_etag(tab: Tab) -> str:
+    """The tab's poll ETag as it stands; also what the tab page's first poll sends."""
+    return tab_poll_etag(tab.id, tab.version, tab.shop.settings_version, language())
+
+
+@bp.app_template_global()
+def bill_poll_etag(tab: Tab) -> str:
+    return bill_etag(tab.id, tab.version, tab.shop.settings_version, language())
 
 
 @bp.get("/tab/<token:public_id>/live")
@@ -216,20 +230,22 @@ def tab_live(public_id: str):
     """Polled by the open tab page; 304 when nothing changed since the last answer.
 
     The owner's unchanged polls, nearly all of them, are answered before Flask
-    (fast_answers.py). Here too, with those off, the owner's poll reads three columns
-    of one row and stops there; a friend's phone is checked against the whole tab."""
+    (live/answers.py). Here too, with those off, the owner's poll reads one row and
+    stops there; a friend's phone is checked against the whole tab."""
     row = db.session.execute(
-        select(Tab.id, Tab.version, Tab.phone_id).where(Tab.public_id == public_id)
+        select(Tab.id, Tab.version, Tab.phone_id, Shop.settings_version)
+        .join(Shop, Shop.id == Tab.shop_id)
+        .where(Tab.public_id == public_id)
     ).first()
     mine = phone_id()
     if row is not None and row.phone_id and mine and secrets.compare_digest(row.phone_id, mine):
-        etag = f"tab-{row.id}-{row.version}"
+        etag = tab_poll_etag(row.id, row.version, row.settings_version, language())
         if request.if_none_match.contains_weak(etag):
-            return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
+            return not_modified(etag)
     tab = my_tab(public_id, with_lines=False)
-    etag = f"tab-{tab.id}-{tab.version}"
+    etag = poll_etag(tab)
     if request.if_none_match.contains_weak(etag):
-        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
+        return not_modified(etag)
     payload = {
         "version": tab.version,
         "status": tab.status,
@@ -447,9 +463,9 @@ def bill(public_id: str):
 def bill_live(public_id: str):
     """Polled by the open bill: a comp or discount shows before the customer pays."""
     tab = my_tab(public_id, with_lines=False)
-    etag = f"bill-{tab.id}-{tab.version}"
+    etag = bill_poll_etag(tab)
     if request.if_none_match.contains_weak(etag):
-        return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
+        return not_modified(etag)
     payload = bill_live_payload(tab)
     if tab.status == PAID:
         payload["redirect"] = url_for(".receipt", public_id=public_id)

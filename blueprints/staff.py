@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
@@ -47,6 +47,7 @@ from blueprints.forms import (
     submitted,
 )
 from extensions import db, limiter, login_manager
+from live import counter_etag
 from models import PayRequest, Shop, StaffMember, StaffSession, Tab, TabLine, TokenCard
 from models.base import utcnow
 from models.payment import METHOD_LABELS, PAYMENT_METHODS
@@ -271,21 +272,24 @@ def counter():
         view=view,
         rows=draw_rows(shop, view),
         form=EmptyForm(),
-        etag=counter_etag(
+        etag=counter_version_tag(
             shop.live_version, shop.settings_version, shop.timezone, shop.closing_time
         ),
         undelivered=push_service.failed_messages(shop.id),
     )
 
 
-def counter_etag(live_version: int, settings_version: int, timezone: str, closing_time) -> str:
-    """The counter's version tag: the shop's live and settings versions, who is
-    looking, and whether today's closing time has passed (that flips "open past
-    closing" on with no change in the shop)."""
-    closed = int(closed_since(timezone, closing_time, utcnow()))
-    return (
-        f"counter-{current_user.shop_id}-{live_version}-{settings_version}"
-        f"-{current_user.id}-{closed}"
+def counter_version_tag(
+    live_version: int, settings_version: int, timezone: str, closing_time
+) -> str:
+    """The counter's ETag (live/etags.py) for whoever is looking, now."""
+    return counter_etag(
+        current_user.shop_id,
+        live_version,
+        settings_version,
+        current_user.id,
+        closed_since(timezone, closing_time, utcnow()),
+        str(get_locale()),
     )
 
 
@@ -298,7 +302,7 @@ def counter_live():
             Shop.id == current_user.shop_id
         )
     ).one()
-    etag = counter_etag(version, settings_version, timezone, closing_time)
+    etag = counter_version_tag(version, settings_version, timezone, closing_time)
     if request.if_none_match.contains_weak(etag):
         return "", 304, {"ETag": f'W/"{etag}"', "Cache-Control": PRIVATE}
     shop = current_user.shop

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, String, Text, event, inspect
+from sqlalchemy import CheckConstraint, FetchedValue, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import db, utcnow
@@ -48,12 +48,15 @@ class Shop(db.Model):
     tip_presets: Mapped[str] = mapped_column(String(20), default="10,15,20")
     # Minor units asked for when a tab opens; 0 means the shop takes no deposit.
     deposit_amount: Mapped[int] = mapped_column(default=0)
-    # Bumped by every change staff should see, so the queue's poll can answer 304
-    # from one indexed read instead of rebuilding the page.
-    live_version: Mapped[int] = mapped_column(default=1)
-    # Bumped whenever a setting a customer's page shows changes (name, note, locale,
-    # currency, tips, deposit...): a tab page kept from before it is not served again.
-    settings_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Moved by the database on every change staff should see (any tab, a card, the
+    # menu...: migration e3a7c2b9d150), so the queue's poll can answer 304 from one
+    # indexed read instead of rebuilding the page.
+    live_version: Mapped[int] = mapped_column(default=1, server_onupdate=FetchedValue())
+    # Moved by the database on every other change to this row (name, note, locale,
+    # currency, tips, deposit...): part of every live page's ETag.
+    settings_version: Mapped[int] = mapped_column(
+        default=1, server_default="1", server_onupdate=FetchedValue()
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.
@@ -80,20 +83,3 @@ class Shop(db.Model):
 
     def __repr__(self) -> str:
         return f"<Shop {self.slug}>"
-
-
-# Counters the shop row carries for other reasons; they change through UPDATE
-# statements of their own and say nothing about the settings.
-_NOT_SETTINGS = {"live_version", "last_receipt_number", "settings_version"}
-
-
-@event.listens_for(Shop, "before_update")
-def _bump_settings_version(_mapper, _connection, shop: Shop) -> None:
-    """Any change to the shop's own columns through the ORM (the owner's settings page,
-    `flask shop set`, a test) moves the settings version, so no writer can forget."""
-    state = inspect(shop)
-    changed = any(
-        attr.history.has_changes() for attr in state.attrs if attr.key not in _NOT_SETTINGS
-    )
-    if changed:
-        shop.settings_version = (shop.settings_version or 1) + 1

@@ -9,7 +9,15 @@ import hashlib
 from datetime import datetime
 
 from flask_babel import lazy_gettext
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import as_utc, db, new_code, utcnow
@@ -119,8 +127,9 @@ class Tab(db.Model):
     customer_name: Mapped[str] = mapped_column(String(40), default="")
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(12), default=OPEN)
-    # Bumped on every change to the tab or its lines: the phone's poll ETag.
-    version: Mapped[int] = mapped_column(default=1)
+    # Moved by the database on every change to the tab or a row that belongs to it
+    # (migration e3a7c2b9d150; live/__init__.py): what the tab's ETags are built from.
+    version: Mapped[int] = mapped_column(default=1, server_onupdate=FetchedValue())
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     pay_requested_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ from models.tab import (
 )
 from money import AmountError, format_money, parse_amount
 from services import Conflict, Refused, audit
-from services.tab_state import MAX_REASON, bump_shop, close_as_paid, touch_tab
+from services.tab_state import MAX_REASON, close_as_paid, touch_tab
 from services.text import one_line_within
 
 PERCENT = "percent"
@@ -134,7 +134,6 @@ def _set_discount(
         **detail,
     )
     _close_if_covered(line.tab, now)
-    bump_shop(line.shop_id)
     return line
 
 
@@ -194,5 +193,4 @@ def remake_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLin
         reason=reason,
         item=f"{line.quantity} × {line.name}",
     )
-    bump_shop(line.shop_id)
     return line

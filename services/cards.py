@@ -16,7 +16,6 @@ from extensions import db
 from models import Shop, Tab, TokenCard
 from models.tab import LIVE_TAB_STATUSES
 from services import Conflict, NotFound, Refused, parse_id
-from services.tab_state import bump_shop
 
 _NUMBER = re.compile(r"(\d+)")
 
@@ -119,12 +118,12 @@ def reissue(card: TokenCard) -> TokenCard:
     db.session.add(new)
     card.active = False
     db.session.flush()
-    moved = db.session.execute(
+    db.session.execute(
         update(Tab)
         .where(Tab.card_id == card.id, Tab.status.in_(LIVE_TAB_STATUSES))
-        .values(card_id=new.id, version=Tab.version + 1)
+        .values(card_id=new.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     # Only a live tab holds its card (closing clears the column).
     db.session.execute(
         update(Tab)
@@ -132,8 +131,6 @@ def reissue(card: TokenCard) -> TokenCard:
         .values(open_card_id=new.id)
         .execution_options(synchronize_session=False)
     )
-    if moved:
-        bump_shop(card.shop_id)
     db.session.expire_all()
     db.session.flush()
     return new

@@ -11,7 +11,7 @@ from models.base import utcnow
 from models.feedback import MAX_COMMENT, MAX_RATING, MIN_RATING
 from models.tab import LINE_VOID
 from services import NotFound, Refused, parse_id
-from services.tab_state import bump_shop, touch_tab
+from services.tab_state import touch_tab
 from services.text import one_line_within
 
 MAX_FLAG_NOTE = 200
@@ -105,5 +105,4 @@ def flag_line(tab: Tab, line: TabLine, phone_id: str, note: str | None = "") -> 
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(line)
-    bump_shop(tab.shop_id)
     return line

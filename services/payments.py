@@ -40,7 +40,7 @@ from models.tab import (
 )
 from money import MAX_AMOUNT, format_money
 from services import Conflict, NotFound, Refused, audit
-from services.tab_state import bump_shop, close_as_paid, closed_message, touch_tab
+from services.tab_state import close_as_paid, closed_message, touch_tab
 from services.tabs import MAX_NAME, live_tab_for_phone
 from services.text import one_line_within
 
@@ -289,7 +289,6 @@ def record_payment(
     )
     if tab.owed == 0:
         close_as_paid(tab, now)
-    bump_shop(tab.shop_id)
     return payment
 
 
@@ -368,7 +367,6 @@ def ask_to_pay(
     request.created_at = utcnow()
     request.paid_at = None
     db.session.flush()
-    bump_shop(tab.shop_id)
     return request
 
 
@@ -411,7 +409,6 @@ def confirm_deposit(
             Tab.deposit_status == DEPOSIT_PENDING,
         )
         .values(
-            version=Tab.version + 1,
             deposit_status=DEPOSIT_HELD,
             deposit_method=method if provider == COUNTER else provider,
             deposit_taken_at=utcnow(),
@@ -433,7 +430,6 @@ def confirm_deposit(
         method=method,
         provider=provider,
     )
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -521,5 +517,4 @@ def join(token: str, phone_id: str, name: str = "") -> Tab:
             "You already have a tab open here. Pay or close it before joining a friend's."
         ) from None
     db.session.refresh(tab, ["members"])
-    bump_shop(tab.shop_id)
     return tab

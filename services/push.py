@@ -366,7 +366,7 @@ def remind_to_pay(tab: Tab) -> list[PushMessage]:
     result = db.session.execute(
         update(Tab)
         .where(Tab.id == tab.id, Tab.status.in_(LIVE_TAB_STATUSES))
-        .values(remind_requested_at=now, version=Tab.version + 1)
+        .values(remind_requested_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

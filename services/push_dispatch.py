@@ -47,7 +47,6 @@ from models.base import utcnow
 from models.push import FAILED, PENDING, SENDING, SENT
 from services.outbound import RefusedAddress, pinned_session
 from services.push import outbox_written
-from services.tab_state import bump_shop
 
 log = logging.getLogger("tabby.push")
 
@@ -504,7 +503,6 @@ class Dispatcher:
     def _fail(self, message: PushMessage, error: str) -> None:
         message.status = FAILED
         message.last_error = error[:300]
-        bump_shop(message.shop_id)  # the counter shows what never arrived
 
     # -- running -------------------------------------------------------------------
 

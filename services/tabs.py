@@ -47,7 +47,6 @@ from services import Conflict, NotFound, Refused, audit, parse_id
 from services import push as push_service
 from services.tab_state import (
     MAX_REASON,
-    bump_shop,
     close_tab,
     closed_message,
     settle_deposit_on_void,
@@ -151,7 +150,6 @@ def _insert_tab(tab: Tab, retry, retried: bool = False):
                 gettext("Someone else just opened a tab here; please try again.")
             ) from None
         return retry()
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -168,7 +166,7 @@ def _claim(tab: Tab, phone_id: str, customer_name: str) -> Tab:
             result = db.session.execute(
                 update(Tab)
                 .where(Tab.id == tab.id, Tab.phone_id.is_(None), Tab.status.in_(LIVE_TAB_STATUSES))
-                .values(version=Tab.version + 1, **values)
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
     except IntegrityError:
@@ -178,7 +176,6 @@ def _claim(tab: Tab, phone_id: str, customer_name: str) -> Tab:
         if tab.phone_id == phone_id and tab.is_live:
             return tab
         raise Conflict(str(CARD_IN_USE))
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -283,7 +280,6 @@ def add_line(
     )
     db.session.add(line)
     db.session.flush()
-    bump_shop(tab.shop_id)
     return line
 
 
@@ -335,7 +331,6 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
             item=f"{line.quantity} × {line.name}",
         )
     push_service.line_moved(tab, new_status)
-    bump_shop(tab.shop_id)
     return line
 
 
@@ -358,7 +353,6 @@ def mark_tab_ready(tab: Tab, staff: StaffMember) -> list[TabLine]:
             raise Conflict(f"{line.name} was just changed by someone else; look again.")
         db.session.refresh(line)
     push_service.line_moved(tab, READY)
-    bump_shop(tab.shop_id)
     return lines
 
 
@@ -374,7 +368,6 @@ def request_payment(tab: Tab) -> Tab:
     if not tab.billable_lines:
         raise Refused(gettext("There is nothing on this tab to pay for yet."))
     touch_tab(tab, allowed=(OPEN,), status=SETTLING, pay_requested_at=utcnow())
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -386,7 +379,6 @@ def cancel_payment_request(tab: Tab) -> Tab:
     db.session.execute(
         delete(PayRequest).where(PayRequest.tab_id == tab.id, PayRequest.paid_at.is_(None))
     )
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -418,7 +410,6 @@ def close_empty_tab(
             reason=tab.deposit_reason,
         )
     push_service.tab_closed(tab)
-    bump_shop(tab.shop_id)
     return tab
 
 
@@ -455,5 +446,4 @@ def mark_walked_out(tab: Tab, staff: StaffMember, reason: str) -> Tab:
         deposit_kept=deposit_kept,
     )
     push_service.tab_closed(tab)
-    bump_shop(tab.shop_id)
     return tab

@@ -17,7 +17,7 @@ from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TabLine, Toke
 from tests.clients import TabbyClient
 
 PASSWORD = "correct-horse-battery"
-PHONE_COOKIE = "tabby_phone"
+from live import PHONE_COOKIE  # noqa: E402
 
 # Who may knock: the tab's own phone, another phone, staff and owner of the café,
 # and staff and owner of another café.

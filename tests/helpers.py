@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from extensions import db
+from live import PHONE_COOKIE
 from models import Tab, TokenCard
 from tests.clients import TabbyClient
 
@@ -72,10 +73,6 @@ def app_config(database, **overrides) -> dict:
         # Rate limits (issue 7): the suite sends thousands of requests from one
         # address, so limits are off here; tests/test_rate_limits.py turns them on.
         "RATELIMIT_ENABLED": False,
-        # Tab versions kept in memory on PostgreSQL are dropped a moment after a
-        # commit elsewhere; tests that expect the change at once read the database.
-        # tests/test_tab_watch.py turns it on.
-        "TAB_WATCH": False,
     }
     config.update(overrides)
     return config
@@ -135,7 +132,7 @@ def subscribe_push(phone: TabbyClient, public_id: str, subscription: dict, **kwa
 
 
 def phone_id_of(phone: TabbyClient) -> str:
-    cookie = phone.get_cookie("tabby_phone")
+    cookie = phone.get_cookie(PHONE_COOKIE)
     assert cookie is not None, "this phone has no cookie yet"
     return cookie.value.rsplit(".", 1)[0]
 
@@ -146,7 +143,7 @@ def browser_as(browser, live_server, screens, who: str, **context_options):
     context = browser.new_context(base_url=live_server, **context_options)
     if who in screens.phone_cookies:
         context.add_cookies(
-            [{"name": "tabby_phone", "value": screens.phone_cookies[who], "url": live_server}]
+            [{"name": PHONE_COOKIE, "value": screens.phone_cookies[who], "url": live_server}]
         )
     elif who in ("staff", "owner"):
         member = getattr(screens.cafe, who)

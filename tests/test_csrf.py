@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
+from live import PHONE_COOKIE
 from models import Tab
 from tests.helpers import PASSWORD, load_tab, open_tab, order
 
@@ -46,7 +47,7 @@ def test_opening_a_tab_without_a_good_token_is_refused(cafe, phone, in_app, toke
 
     assert_reload_page(response)
     assert tab_count(in_app) == 0
-    assert phone.get_cookie("tabby_phone") is None
+    assert phone.get_cookie(PHONE_COOKIE) is None
 
 
 def test_a_token_from_another_session_is_refused(cafe, new_client, in_app):

@@ -3,10 +3,9 @@
 from sqlalchemy import func, select
 
 from extensions import db
+from live import PHONE_COOKIE  # noqa: E402
 from models import Tab
 from tests.helpers import load_tab, open_tab, order, phone_id_of
-
-PHONE_COOKIE = "tabby_phone"
 
 
 def tab_count(in_app) -> int:

@@ -5,11 +5,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from extensions import db
+from live import PHONE_COOKIE  # noqa: E402
 from models import Tab, TabMember
 from tests.helpers import load_tab, open_tab, order, phone_id_of
 from tests.pay_helpers import invite, join, tab_id_of
 
-PHONE_COOKIE = "tabby_phone"
 NEW_YORK = ZoneInfo("America/New_York")
 
 

@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from sqlalchemy import select
 
+from live import PHONE_COOKIE
 from money import format_money
 from tests.helpers import open_tab
 
@@ -122,7 +123,7 @@ def korean_screens(screens, new_client):
             continue
         phone = new_client()
         if screen.who in screens.phone_cookies:
-            phone.set_cookie("tabby_phone", screens.phone_cookies[screen.who])
+            phone.set_cookie(PHONE_COOKIE, screens.phone_cookies[screen.who])
         response = phone.get(screen.path, headers=KOREAN)
         assert response.status_code == screen.status, screen.name
         pages[screen.name] = response.get_data(as_text=True)

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from extensions import db
+from live import PHONE_COOKIE
 from models import TabLine
 from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, load_tab
 from tests.test_browser_loop import PAY_AT_THE_COUNTER
@@ -38,7 +39,7 @@ def ana_phone(browser, live_server, screens, tmp_path):
         **PHONE,
     )
     context.add_cookies(
-        [{"name": "tabby_phone", "value": screens.phone_cookies["ana"], "url": live_server}]
+        [{"name": PHONE_COOKIE, "value": screens.phone_cookies["ana"], "url": live_server}]
     )
     yield context
     context.close()

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from live import PHONE_COOKIE  # noqa: E402
 from tests.helpers import load_tab, open_tab, order, phone_id_of, tab_snapshot
 
-PHONE_COOKIE = "tabby_phone"
 PAGES = ["", "/live", "/menu", "/bill", "/receipt"]
 
 

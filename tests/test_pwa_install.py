@@ -3,6 +3,7 @@ the page meet the browser's own installability checks."""
 
 import pytest
 
+from live import PHONE_COOKIE
 from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, browser_as
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def test_a_tab_page_is_installable(browser, live_server, screens, tmp_path):
     )
     try:
         context.add_cookies(
-            [{"name": "tabby_phone", "value": screens.phone_cookies["ana"], "url": live_server}]
+            [{"name": PHONE_COOKIE, "value": screens.phone_cookies["ana"], "url": live_server}]
         )
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"/tab/{screens.tabs['ana']}")

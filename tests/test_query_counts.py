@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import event
 
 from extensions import db
+from live import PHONE_COOKIE, phone_signer
 from models import Tab, TabLine
 from models.base import new_code, utcnow
 from models.tab import LINE_STATUSES, LINE_VOID, OPEN, SETTLING
+from tests.helpers import app_config
 
 SMALL, BIG = 2, 30
 
@@ -27,22 +29,22 @@ def statements(app):
 
     with app.app_context():
         engine = db.engine
-    fast = app.extensions.get("fast_answers")
-    real_read = fast.versions.read if fast else None
+    reader = app.extensions["live"].versions
+    real_read = reader.read if reader else None
 
     def read(public_id):
-        sent.append(fast.versions.sql)
+        sent.append(reader.sql)
         return real_read(public_id)
 
     event.listen(engine, "before_cursor_execute", record)
-    if fast:
-        fast.versions.read = read
+    if reader:
+        reader.read = read
     try:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
-        if fast:
-            fast.versions.read = real_read
+        if reader:
+            reader.read = real_read
 
 
 def fill(in_app, cafe, tabs: int, lines: int) -> list[tuple[int, str, str]]:
@@ -90,9 +92,14 @@ def fill(in_app, cafe, tabs: int, lines: int) -> list[tuple[int, str, str]]:
     return in_app(make)
 
 
+def signed(phone_id: str) -> str:
+    """The phone's cookie as the app signs it (only a signed cookie names a phone)."""
+    return phone_signer(app_config(("sqlite://", {}))["SECRET_KEY"]).sign(phone_id).decode()
+
+
 def phone_of(new_client, phone_id: str):
     client = new_client()
-    client.set_cookie("tabby_phone", phone_id)
+    client.set_cookie(PHONE_COOKIE, signed(phone_id))
     return client
 
 
@@ -142,7 +149,7 @@ def test_an_unchanged_poll_is_one_query(app, make_app, small_and_big, fast_answe
     for _cafe, tabs in small_and_big:
         _tab_id, public_id, phone_id = tabs[0]
         phone = app.test_client()
-        phone.set_cookie("tabby_phone", phone_id)
+        phone.set_cookie(PHONE_COOKIE, signed(phone_id))
         url = f"/tab/{public_id}/live"
         etag = phone.get(url, headers={"Accept": "application/json"}).headers["ETag"]
 

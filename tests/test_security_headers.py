@@ -4,7 +4,7 @@ staff session cookie and the phone cookie."""
 
 import pytest
 
-from blueprints.customer import PHONE_COOKIE
+from live import PHONE_COOKIE
 from tests.helpers import open_tab
 
 SAME_EVERYWHERE = {

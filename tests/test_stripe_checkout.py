@@ -10,6 +10,7 @@ from html import unescape
 from sqlalchemy import func, select
 
 from extensions import db
+from live import PHONE_COOKIE
 from models import CheckoutSession, Payment
 from tests.helpers import load_tab, open_tab, order, tab_snapshot
 from tests.stripe_standin import SECRET_KEY, deliver, session_id_from
@@ -99,13 +100,13 @@ def test_simultaneous_taps_share_one_session_through_the_idempotency_key(
     stripe_app, stripe_api, cafe, in_app
 ):
     phone, public_id = ordered_tab(stripe_app, cafe)
-    cookie = phone.get_cookie("tabby_phone").value
+    cookie = phone.get_cookie(PHONE_COOKIE).value
     stripe_api.mode, stripe_api.delay = "slow", 0.3  # both requests reach Stripe
     results = []
 
     def tap():
         client = stripe_app.test_client()
-        client.set_cookie("tabby_phone", cookie)
+        client.set_cookie(PHONE_COOKIE, cookie)
         client.get(f"/tab/{public_id}/bill")
         results.append(client.post_form(f"/tab/{public_id}/pay/card"))
 

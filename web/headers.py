@@ -1,5 +1,5 @@
 """The hardening headers every answer carries: Flask's pages (`register`) and the
-answers given before Flask (fast_answers.py) take them from here, so the two cannot
+answers given before Flask (live/answers.py) take them from here, so the two cannot
 drift."""
 
 from flask import Flask, request

@@ -10,6 +10,7 @@ from babel.dates import format_datetime, format_time
 from flask import Flask, g, has_request_context, request
 from flask_babel import gettext as _
 from jinja2 import pass_context
+from werkzeug.datastructures import LanguageAccept
 
 from extensions import babel
 
@@ -53,10 +54,20 @@ def chosen_language() -> str:
     request: the push dispatcher, CLI commands)."""
     if not has_request_context():
         return "en"
-    for asked in (request.args.get(LANGUAGE_COOKIE), request.cookies.get(LANGUAGE_COOKIE)):
-        if asked in LANGUAGES:
-            return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return pick_language(
+        request.args.get(LANGUAGE_COOKIE),
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.accept_languages,
+    )
+
+
+def pick_language(asked: str | None, cookie: str | None, accept: LanguageAccept) -> str:
+    """The one rule, also used before Flask (live/answers.py), where a tab page's
+    ETag must name the language Flask would draw it in."""
+    for choice in (asked, cookie):
+        if choice in LANGUAGES:
+            return choice
+    return accept.best_match(LANGUAGES) or "en"
 
 
 def register(app: Flask) -> None:

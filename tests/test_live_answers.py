@@ -1,4 +1,4 @@
-"""Unchanged polls answered before Flask (fast_answers.py): the same answer the view
+"""Unchanged polls answered before Flask (live/answers.py): the same answer the view
 gives, from one read, and anything unusual left to Flask."""
 
 from contextlib import contextmanager
@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from extensions import db
+from live import PHONE_COOKIE
 from tests.helpers import open_tab, order
 from tests.pay_helpers import invite, join
 
@@ -18,7 +19,7 @@ NOT_OURS = {"Date", "Server", "Content-Length"}
 @contextmanager
 def counted(app):
     """How many requests reach Flask, and how many tab rows the fast answers read."""
-    fast = app.extensions["fast_answers"]
+    fast = app.extensions["live"]
     seen = {"flask": 0, "reads": 0}
     flask_app, real_read = fast.wsgi_app, fast.versions.read
 
@@ -64,16 +65,22 @@ def test_an_unchanged_poll_never_reaches_flask(app, phone, polled):
     assert seen == {"flask": 0, "reads": 1}
 
 
+@pytest.mark.parametrize("page", ["poll", "tab page"])
 @pytest.mark.parametrize("base_url", ["http://localhost", "https://tabby.example.com"])
-def test_the_answer_is_the_one_flask_gives(make_app, cafe, base_url):
+def test_the_answer_is_the_one_flask_gives(make_app, cafe, base_url, page):
     """Same status, same headers (security headers and HSTS included), byte for byte."""
     answers = []
     for fast in (True, False):
         app = make_app(FAST_ANSWERS=fast, BASE_URL=base_url)
         phone = app.test_client()
         public_id = open_tab(phone, cafe.table, "Ana")
-        etag = poll(phone, public_id).headers["ETag"]
-        response = poll(phone, public_id, etag)
+        if page == "poll":
+            etag = poll(phone, public_id).headers["ETag"]
+            response = poll(phone, public_id, etag)
+        else:
+            phone.get(f"/tab/{public_id}")  # the session's first page sets its cookie
+            etag = phone.get(f"/tab/{public_id}").headers["ETag"]
+            response = phone.get(f"/tab/{public_id}", headers={"If-None-Match": etag})
         headers = {k: v for k, v in response.headers.items() if k not in NOT_OURS}
         answers.append((response.status_code, response.data, headers))
 
@@ -113,8 +120,8 @@ def test_another_phone_with_the_right_etag_is_refused_by_flask(app, new_client, 
 def test_a_forged_phone_cookie_is_no_phone(app, phone, new_client, polled):
     public_id, etag = polled
     forger = new_client()
-    real = phone.get_cookie("tabby_phone").value
-    forger.set_cookie("tabby_phone", real[:-2] + ("AA" if not real.endswith("AA") else "BB"))
+    real = phone.get_cookie(PHONE_COOKIE).value
+    forger.set_cookie(PHONE_COOKIE, real[:-2] + ("AA" if not real.endswith("AA") else "BB"))
 
     response = poll(forger, public_id, etag)
 
@@ -148,7 +155,7 @@ def test_when_the_read_fails_flask_answers(app, phone, polled):
     """A database the fast answers cannot reach (a restart, a dead pooled connection)
     only sends the request on to Flask, which has its own pool and its own 503."""
     public_id, etag = polled
-    fast = app.extensions["fast_answers"]
+    fast = app.extensions["live"]
     working = fast.versions.engine
     fast.versions.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     try:
@@ -164,11 +171,14 @@ def test_when_the_read_fails_flask_answers(app, phone, polled):
 
 def test_switched_off_everything_goes_to_flask(make_app, cafe):
     app = make_app(FAST_ANSWERS=False)
-    assert "fast_answers" not in app.extensions
+    assert app.extensions["live"].versions is None
     phone = app.test_client()
     public_id = open_tab(phone, cafe.table)
     etag = poll(phone, public_id).headers["ETag"]
     assert poll(phone, public_id, etag).status_code == 304
+    phone.get(f"/tab/{public_id}")
+    etag = phone.get(f"/tab/{public_id}").headers["ETag"]
+    assert phone.get(f"/tab/{public_id}", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_both_pools_open_the_same_database(make_app, database):
@@ -178,4 +188,28 @@ def test_both_pools_open_the_same_database(make_app, database):
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         main = db.engine.url
-    assert app.extensions["fast_answers"].engine.url == main
+    assert app.extensions["live"].versions.engine.url == main
+
+
+def test_another_process_sees_a_change_at_once(make_app, cafe):
+    """Versions are read from the database on every request: a change committed by
+    another worker (here: another app with its own pools) is news to the next poll."""
+    first, second = make_app(), make_app()
+    phone = first.test_client()
+    public_id = open_tab(phone, cafe.table, "Ana")
+    etag = poll(phone, public_id).headers["ETag"]
+    other = second.test_client()
+    other.set_cookie(PHONE_COOKIE, phone.get_cookie(PHONE_COOKIE).value)
+
+    order(other, public_id, cafe.flat_white)
+
+    response = poll(phone, public_id, etag)
+    assert response.status_code == 200
+    assert [line["name"] for line in response.json["lines"]] == ["Flat white"]
+
+
+def test_the_phone_cookie_is_defined_once():
+    from blueprints import customer
+    from live import PHONE_COOKIE
+
+    assert customer.PHONE_COOKIE is PHONE_COOKIE
