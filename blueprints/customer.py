@@ -41,6 +41,7 @@ from blueprints.forms import (
     OpenTabForm,
     OrderForm,
     RatingForm,
+    chosen_options,
     submitted,
 )
 from extensions import db, limiter
@@ -288,6 +289,7 @@ def order(public_id: str):
                 form.note.data,
                 request_key=form.request_key.data,
                 phone_id=phone_id(),
+                options=chosen_options(),
             )
     except Refused as refusal:
         if wants_json():

@@ -275,6 +275,23 @@ def first_error(form: FlaskForm) -> str:
     return "Something in the form was not right."
 
 
+def chosen_options() -> list[str]:
+    """The option choice ids an order sent: checkboxes named `options`, radio buttons
+    named `option-<group id>` (one name per group keeps radios apart), or a JSON
+    list under `options`. Checked against the item by services.options.choose."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        raw = body.get("options") if isinstance(body, dict) else None
+        if raw is None:
+            return []
+        return [str(value) for value in (raw if isinstance(raw, list) else [raw])][:200]
+    values = []
+    for key in request.form:
+        if key == "options" or key.startswith("option-"):
+            values += request.form.getlist(key)
+    return values[:200]
+
+
 def submitted(form: FlaskForm) -> FlaskForm:
     """The form as sent (CSRF token included), or Refused with its first problem: a
     clear 400, and nothing done."""

@@ -42,6 +42,7 @@ from blueprints.forms import (
     StaffOpenTabForm,
     VoidLineForm,
     WalkOutForm,
+    chosen_options,
     first_error,
     json_formdata,
     submitted,
@@ -490,6 +491,7 @@ def order(tab_id: int):
             form.note.data,
             request_key=form.request_key.data,
             staff=current_user,
+            options=chosen_options(),
         )
     return done(
         gettext("Added %(quantity)d × %(item)s.", quantity=line.quantity, item=line.name),
