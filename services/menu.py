@@ -267,3 +267,38 @@ def set_shop_tax(shop: Shop, prices_include_tax: bool, tax_rate: int) -> Shop:
     shop.tax_rate = tax_rate
     db.session.flush()
     return shop
+
+
+# -- the customer's menu ------------------------------------------------------------------
+
+
+@dataclass
+class MenuFilter:
+    """What a customer asked the menu to leave out: items with these allergens (or
+    whose allergens are unknown, as nothing can be promised about them) and items
+    without these dietary tags."""
+
+    free_of: list[str]
+    tags: list[str]
+
+    @classmethod
+    def read(cls, free_of, tags) -> "MenuFilter":
+        return cls(
+            [key for key in ALLERGENS if key in set(free_of or ())],
+            [key for key in DIETARY_TAGS if key in set(tags or ())],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.free_of or self.tags)
+
+    def keeps(self, item: MenuItem) -> bool:
+        if self.free_of:
+            contains = item.allergen_keys
+            if contains is None or set(contains) & set(self.free_of):
+                return False
+        return set(self.tags) <= set(item.tag_keys)
+
+
+def filtered(items: list[MenuItem], menu_filter: MenuFilter) -> list[MenuItem]:
+    return [item for item in items if menu_filter.keeps(item)]
