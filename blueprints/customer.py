@@ -278,6 +278,7 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
             menu_filter=menu_filter,
             allergens=ALLERGENS,
             dietary_tags=DIETARY_TAGS,
+            quick={i.id: options_service.quick_order(i) for i in items if i.option_links},
         ),
         400 if error else 200,
     )

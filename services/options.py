@@ -139,6 +139,15 @@ def default_choice_ids(item: MenuItem) -> list[int]:
     ]
 
 
+def quick_order(item: MenuItem) -> Selection | None:
+    """The item as its defaults make it, when they answer every required group: the
+    menu can then add it in one tap, with "Choose" beside it for anything else."""
+    try:
+        return choose(item, default_choice_ids(item))
+    except Refused:
+        return None
+
+
 # -- the owner's groups ---------------------------------------------------------------------
 
 

@@ -108,3 +108,18 @@ def test_another_shops_item_has_no_sheet_here(coffee, other_cafe, phone):
     public_id = open_tab(phone, coffee.table)
     assert phone.get(f"/tab/{public_id}/menu/{other_cafe.flat_white.id}").status_code == 404
     assert phone.get(f"/tab/{public_id}/menu/99999999999").status_code == 404
+
+
+def test_the_menu_adds_an_item_with_its_defaults_in_one_tap_unless_one_is_missing(
+    coffee, phone, in_app
+):
+    public_id = open_tab(phone, coffee.table)
+    menu = phone.get(f"/tab/{public_id}/menu").get_data(as_text=True)
+    assert 'aria-label="Add Flat white (Regular)">Add · €3.80</button>' in menu
+    # Regular runs out: the size must be chosen on the sheet.
+    in_app(
+        lambda: setattr(db.session.get(OptionChoice, coffee.options.regular), "available", False)
+    )
+    menu = phone.get(f"/tab/{public_id}/menu").get_data(as_text=True)
+    assert "Add Flat white (" not in menu
+    assert 'aria-label="Choose options for Flat white"' in menu
