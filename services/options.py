@@ -139,6 +139,14 @@ def default_choice_ids(item: MenuItem) -> list[int]:
     ]
 
 
+def defaults_for(shop_id: int, raw_item_id) -> list[int]:
+    """The default choices of an item by the id a form sent ([] for no such item):
+    what the staff order form, which has no option pickers yet, orders."""
+    item_id = parse_id(raw_item_id)
+    item = item_with_options(shop_id, item_id) if item_id else None
+    return default_choice_ids(item) if item is not None else []
+
+
 def quick_order(item: MenuItem) -> Selection | None:
     """The item as its defaults make it, when they answer every required group: the
     menu can then add it in one tap, with "Choose" beside it for anything else."""

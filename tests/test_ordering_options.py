@@ -187,3 +187,19 @@ def test_the_line_keeps_the_tax_rate_of_the_item_else_its_category_else_the_shop
         (9000, True),
         (13500, True),
     ]
+
+
+def test_staff_adding_an_item_with_options_get_its_defaults_until_their_form_asks(
+    coffee, staff_client, in_app
+):
+    from models import Tab
+
+    opened = staff_client.post_form("/staff/tabs/new", {"customer_name": "Walk-in"})
+    assert opened.status_code == 303, opened.get_data(as_text=True)
+    tab_id = int(opened.location.rsplit("/", 1)[1])
+    response = staff_client.post_form(
+        f"/staff/tabs/{tab_id}/order", {"item_id": coffee.flat_white.id, "quantity": "1"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    line = in_app(lambda: db.session.get(Tab, tab_id).lines[0])
+    assert (line.name, line.unit_price) == ("Flat white (Regular)", 380)
