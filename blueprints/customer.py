@@ -296,7 +296,7 @@ def render_item_sheet(tab: Tab, item_id, error: str | None = None):
     item = options_service.item_with_options(tab.shop_id, parse_id(item_id) or 0)
     if item is None or item.is_archived:
         abort(404)
-    chosen = [int(c) for c in chosen_options() if c.isdigit()] if error else None
+    chosen = [i for c in chosen_options() if (i := parse_id(c))] if error else None
     picked = set(chosen if chosen is not None else options_service.default_choice_ids(item))
     unit = item.price + sum(
         c.price_delta for g in item.option_groups for c in g.choices if c.id in picked

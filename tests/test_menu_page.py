@@ -123,3 +123,13 @@ def test_the_menu_adds_an_item_with_its_defaults_in_one_tap_unless_one_is_missin
     menu = phone.get(f"/tab/{public_id}/menu").get_data(as_text=True)
     assert "Add Flat white (" not in menu
     assert 'aria-label="Choose options for Flat white"' in menu
+
+
+def test_a_refused_sheet_with_odd_choice_values_is_still_a_clear_400(coffee, phone, in_app):
+    public_id = open_tab(phone, coffee.table)
+    response = phone.post_form(
+        f"/tab/{public_id}/order",
+        {"item_id": coffee.flat_white.id, "sheet": "1", "options": ["²", "-1", "9" * 30]},
+    )
+    assert response.status_code == 400
+    assert "That option is not offered for Flat white." in response.get_data(as_text=True)
