@@ -30,7 +30,7 @@ def test_scan_to_a_first_order_with_default_options_is_three_taps(coffee, page, 
     expect(page).to_have_url(re.compile(r"/tab/[A-Za-z0-9_-]+$"))
     public_id = page.url.rsplit("/tab/", 1)[1]
     page.get_by_role("link", name="Add from menu").tap()  # 2
-    page.get_by_role("button", name="Add Flat white (Regular)").tap()  # 3
+    page.get_by_role("button", name="Add · €3.80 – Flat white (Regular)").tap()  # 3
     expect(page.locator(".flash-success")).to_contain_text("Added 1 × Flat white (Regular)")
     # The menu comes back at the item, not at the top.
     expect(page).to_have_url(re.compile(rf"/menu#item-{coffee.flat_white.id}$"))

@@ -115,13 +115,13 @@ def test_the_menu_adds_an_item_with_its_defaults_in_one_tap_unless_one_is_missin
 ):
     public_id = open_tab(phone, coffee.table)
     menu = phone.get(f"/tab/{public_id}/menu").get_data(as_text=True)
-    assert 'aria-label="Add Flat white (Regular)">Add · €3.80</button>' in menu
+    assert 'Add · €3.80<span class="sr-only"> – Flat white (Regular)</span></button>' in menu
     # Regular runs out: the size must be chosen on the sheet.
     in_app(
         lambda: setattr(db.session.get(OptionChoice, coffee.options.regular), "available", False)
     )
     menu = phone.get(f"/tab/{public_id}/menu").get_data(as_text=True)
-    assert "Add Flat white (" not in menu
+    assert "– Flat white (" not in menu
     assert 'aria-label="Choose options for Flat white"' in menu
 
 
