@@ -114,7 +114,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import admin, customer, health, payments, push, pwa, staff
+    from blueprints import admin, customer, health, payments, photos, push, pwa, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)
@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(push.bp)
+    app.register_blueprint(photos.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -17,7 +17,9 @@ from models import MenuItem, Shop, StaffMember, TokenCard
 from money import AmountError, format_money, parse_amount
 from services import Refused, unit_of_work
 from services import menu as menu_service
+from services import options as options_service
 from services import shops as shop_service
+from services.tax import format_rate
 
 DEMO_SLUG = "demo"
 DEMO_MENU = [
@@ -25,7 +27,7 @@ DEMO_MENU = [
     ("Coffee", "Espresso", 250, "A double shot of our house blend."),
     ("Coffee", "Flat white", 380, "Double ristretto, silky milk."),
     ("Coffee", "Cappuccino", 360, "Espresso, steamed milk, deep foam."),
-    ("Coffee", "Oat latte", 420, "With barista oat milk."),
+    ("Coffee", "Latte", 400, "Espresso with plenty of steamed milk."),
     ("Tea & more", "Green tea", 300, "Sencha, steeped for you."),
     ("Tea & more", "Hot chocolate", 390, "Dark chocolate and whole milk."),
     ("Tea & more", "Fresh orange juice", 450, "Squeezed to order."),
@@ -34,9 +36,41 @@ DEMO_MENU = [
     ("Food", "Avocado toast", 890, "Sourdough, chilli, lime."),
 ]
 DEMO_NOTE = (
-    "Table service until 17:00. Free tap water and Wi-Fi. Oat or soy milk at no extra cost. "
-    "Tell us about allergies before ordering."
+    "Table service until 17:00. Free tap water and Wi-Fi. Tell us about allergies before ordering."
 )
+# Option groups: (name, rule, up to, [(choice, price change in cents, default)]).
+DEMO_OPTIONS = [
+    ("Size", "one", None, [("Regular", 0, True), ("Large", 50, False)]),
+    (
+        "Milk",
+        "optional",
+        None,
+        [("Oat milk", 40, False), ("Soy milk", 40, False), ("Skimmed milk", 0, False)],
+    ),
+    (
+        "Extras",
+        "many",
+        "3",
+        [("Extra shot", 60, False), ("Vanilla syrup", 50, False), ("Decaf", 0, False)],
+    ),
+]
+# Per item: the groups it asks, its allergens ("" none of the 14), its dietary tags, and
+# its own tax rate where it differs from the shop's (Ireland: 13.5 % on café food and
+# hot drinks, 23 % on juice).
+DEMO_DETAILS = {
+    "Espresso": (["Extras"], "", "vegan,gluten_free"),
+    "Flat white": (["Size", "Milk", "Extras"], "milk", "vegetarian,gluten_free"),
+    "Cappuccino": (["Size", "Milk", "Extras"], "milk", "vegetarian,gluten_free"),
+    "Latte": (["Size", "Milk", "Extras"], "milk", "vegetarian,gluten_free"),
+    "Green tea": ([], "", "vegan,gluten_free"),
+    "Hot chocolate": (["Size", "Milk"], "milk,soya", "vegetarian"),
+    "Fresh orange juice": ([], "", "vegan,gluten_free"),
+    "Butter croissant": ([], "gluten,eggs,milk", "vegetarian"),
+    "Banana bread": ([], "gluten,eggs,milk,nuts", "vegetarian"),
+    # Avocado toast: allergens left unknown, as a café might before checking its bread.
+    "Avocado toast": ([], None, "vegan"),
+}
+DEMO_TAX = {"shop": 13500, "Fresh orange juice": 23000}
 
 
 def demo_password(role: str) -> str:
@@ -103,6 +137,8 @@ def seed_demo() -> Shop:
     if not db.session.execute(select(MenuItem.id).where(MenuItem.shop_id == shop.id)).first():
         for sort, (category, name, price, description) in enumerate(DEMO_MENU):
             shop_service.add_menu_item(shop, name, price, category, description, sort)
+    if not options_service.groups(shop.id):
+        seed_demo_options(shop)
     for kind, wanted in (("table", 6), ("personal", 10)):
         have = len(demo_cards(shop, kind))
         if have < wanted:
@@ -119,6 +155,31 @@ def seed_demo() -> Shop:
             # The secret key changed since the demo was made: keep the printed logins true.
             member.set_password(password)
     return shop
+
+
+def seed_demo_options(shop: Shop) -> None:
+    """Sizes, milks and extras on the coffees; allergens, tags and tax on everything."""
+    groups = {}
+    for name, rule, most, choices in DEMO_OPTIONS:
+        group = options_service.save_group(shop, None, name, rule, most)
+        for choice, delta, default in choices:
+            options_service.save_choice(group, None, choice, delta, default)
+        groups[name] = group
+    menu_service.set_shop_tax(shop, True, DEMO_TAX["shop"])
+    items = db.session.execute(select(MenuItem).where(MenuItem.shop_id == shop.id)).scalars()
+    for item in items:
+        if item.name not in DEMO_DETAILS:
+            continue
+        asks, allergens, tags = DEMO_DETAILS[item.name]
+        options_service.set_item_groups(
+            item, {groups[name].id: place for place, name in enumerate(asks, start=1)}
+        )
+        menu_service.save_details(
+            item,
+            None if allergens is None else allergens.split(",") if allergens else [],
+            tags.split(","),
+            DEMO_TAX.get(item.name),
+        )
 
 
 def demo_cards(shop: Shop, kind: str) -> list[TokenCard]:
@@ -349,6 +410,36 @@ def menu_add(slug, name, price, category, description):
     )
 
 
+def item_facts(item: MenuItem, shop: Shop) -> list[str]:
+    """An item's options, allergens, tags and own tax rate, one line each."""
+
+    def money(minor: int) -> str:
+        sign = "+" if minor >= 0 else "-"
+        return sign + format_money(abs(minor), shop.currency, shop.locale)
+
+    lines = []
+    for group in item.option_groups:
+        rule = {"one": "choose one", "optional": "optional", "many": f"up to {group.max_choices}"}
+        choices = ", ".join(
+            choice.name
+            + (f" {money(choice.price_delta)}" if choice.price_delta else "")
+            + (" (default)" if choice.is_default else "")
+            + ("" if choice.available else " (not available)")
+            for choice in group.choices
+        )
+        lines.append(f"{group.name} ({rule[options_service.rule_of(group)]}): {choices}")
+    contains = item.allergen_keys
+    if contains is None:
+        lines.append("Allergens: not given")
+    else:
+        lines.append("Allergens: " + (", ".join(contains) or "none of the 14"))
+    if item.tag_keys:
+        lines.append("Tags: " + ", ".join(item.tag_keys))
+    if item.tax_rate is not None:
+        lines.append(f"Tax: {format_rate(item.tax_rate)} %")
+    return lines
+
+
 @menu_cli.command("list")
 @click.option("--shop", "slug", required=True, help="The shop's slug.")
 @with_appcontext
@@ -356,6 +447,10 @@ def menu_list(slug):
     """A shop's menu as customers read it, with what is sold out or archived."""
     shop = existing_shop(slug)
     sections, archived = menu_service.owner_menu(shop.id)
+    included = "include" if shop.prices_include_tax else "exclude"
+    click.echo(
+        f"Prices {included} tax; {format_rate(shop.tax_rate)} % unless an item says otherwise."
+    )
     shown = False
     for section in sections:
         if not section.items:
@@ -365,6 +460,8 @@ def menu_list(slug):
             price = format_money(item.price, shop.currency, shop.locale)
             state = "" if item.available else "  (not available)"
             click.echo(f"  {item.name:<40} {price:>12}{state}")
+            for line in item_facts(item, shop):
+                click.echo(f"      {line}")
             shown = True
     if archived:
         click.echo("Archived (off the menu, kept for past tabs)")

@@ -165,6 +165,11 @@ class Config:
         # an hour would make every tap fail. The token still dies with the session.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 64 * 1024
+        # Item photos (services.photos): instance/photos unless set. Several hosts
+        # behind one address need a folder they all share.
+        self.PHOTO_DIR = os.environ.get("PHOTO_DIR", "").strip() or str(
+            Path(instance_path, "photos")
+        )
 
         # How many proxies in front of us set X-Forwarded-*; 0 trusts none.
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)

@@ -39,6 +39,7 @@ from blueprints.forms import (
     OpenTabForm,
     OrderForm,
     RatingForm,
+    chosen_options,
     submitted,
 )
 from extensions import db, limiter
@@ -46,11 +47,14 @@ from live import PHONE_COOKIE, bill_etag, phone_signer, read_phone, tab_page_eta
 from live.phone import PHONE_COOKIE_AGE
 from models import PayRequest, Shop, Tab, TabMember, TokenCard
 from models.base import new_code
+from models.menu import ALLERGENS, DIETARY_TAGS
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
 from money import AmountError, example_amount, format_money, parse_amount
-from services import Conflict, Refused, unit_of_work
+from services import Conflict, Refused, parse_id, unit_of_work
 from services import feedback as feedback_service
+from services import menu as menu_service
+from services import options as options_service
 from services import payments as pay_service
 from services import tabs as tab_service
 from services.shops import menu_items
@@ -273,7 +277,10 @@ def menu(public_id: str):
 
 
 def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = None):
-    items = menu_items(tab.shop_id)
+    menu_filter = menu_service.MenuFilter.read(
+        request.args.getlist("free"), request.args.getlist("tag")
+    )
+    items = menu_service.filtered(menu_items(tab.shop_id), menu_filter)
     categories = [(name, list(group)) for name, group in groupby(items, key=lambda i: i.category)]
     return (
         render_template(
@@ -284,6 +291,44 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
             form=form or OrderForm(),
             error=error,
             request_key=secrets.token_urlsafe(12),
+            menu_filter=menu_filter,
+            allergens=ALLERGENS,
+            dietary_tags=DIETARY_TAGS,
+            quick={i.id: options_service.quick_order(i) for i in items if i.option_links},
+        ),
+        400 if error else 200,
+    )
+
+
+@bp.get("/tab/<token:public_id>/menu/<id:item_id>")
+def item_sheet(public_id: str, item_id: int):
+    """An item's options, quantity and note, with the line's price: the sheet a tap
+    on the menu opens (a page of its own, so it works without JavaScript)."""
+    tab = my_tab(public_id)
+    return render_item_sheet(tab, item_id)
+
+
+def render_item_sheet(tab: Tab, item_id, error: str | None = None):
+    item = options_service.item_with_options(tab.shop_id, parse_id(item_id) or 0)
+    if item is None or item.is_archived:
+        abort(404)
+    chosen = [i for c in chosen_options() if (i := parse_id(c))] if error else None
+    picked = set(chosen if chosen is not None else options_service.default_choice_ids(item))
+    unit = item.price + sum(
+        c.price_delta for g in item.option_groups for c in g.choices if c.id in picked
+    )
+    return (
+        render_template(
+            "customer/item.html",
+            tab=tab,
+            shop=tab.shop,
+            item=item,
+            picked=picked,
+            unit_price=unit,
+            error=error,
+            request_key=secrets.token_urlsafe(12),
+            allergens=ALLERGENS,
+            dietary_tags=DIETARY_TAGS,
         ),
         400 if error else 200,
     )
@@ -304,6 +349,7 @@ def order(public_id: str):
                 form.note.data,
                 request_key=form.request_key.data,
                 phone_id=phone_id(),
+                options=chosen_options(),
             )
     except Refused as refusal:
         if wants_json():
@@ -311,6 +357,8 @@ def order(public_id: str):
         db.session.refresh(tab)
         if not tab.is_live:
             raise
+        if request.form.get("sheet") and tab.status == "open":
+            return render_item_sheet(tab, form.item_id.data, refusal.message)
         return render_menu(tab, form, refusal.message)
     message = gettext(
         "Added %(quantity)d × %(item)s to your tab.", quantity=line.quantity, item=line.name
@@ -318,7 +366,10 @@ def order(public_id: str):
     if wants_json():
         return jsonify(ok=True, message=message, line_id=line.id)
     flash(message, "success")
-    return redirect(url_for(".menu", public_id=public_id), code=303)
+    # Back to where the item is on the menu, not to the top of the page.
+    return redirect(
+        url_for(".menu", public_id=public_id, _anchor=f"item-{line.menu_item_id}"), code=303
+    )
 
 
 def my_payment(tab: Tab) -> dict | None:

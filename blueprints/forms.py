@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -220,6 +221,56 @@ class MenuItemForm(FlaskForm):
     sort = StringField(_l("Position in its category"), default="0")
 
 
+class ItemDetailsForm(FlaskForm):
+    """What customers are told about an item, and its tax rate."""
+
+    # "unknown": the owner has not said (customers are told so); "stated": the ticks
+    # below are the whole list, none ticked meaning none of the 14.
+    allergens_known = StringField(
+        validators=[AnyOf(("unknown", "stated"), message=_l("Say whether you know the allergens."))]
+    )
+    # Keys checked by services.menu.save_details, so an unknown one is a clear 400.
+    allergens = SelectMultipleField(validate_choice=False)
+    tags = SelectMultipleField(validate_choice=False)
+    tax_rate = StringField(_l("Tax rate in percent"), validators=[Optional()])
+
+
+class ItemOptionsForm(FlaskForm):
+    """The option groups an item asks, ticked; their order comes as position-<id>."""
+
+    groups = SelectMultipleField(validate_choice=False)
+
+
+class TaxForm(FlaskForm):
+    prices_include_tax = StringField(
+        validators=[AnyOf(("1", "0"), message=_l("Say whether your prices include tax."))]
+    )
+    tax_rate = StringField(_l("Tax rate in percent"), default="0")
+
+
+class CategoryTaxForm(FlaskForm):
+    tax_rate = StringField(_l("Tax rate in percent"), validators=[Optional()])
+
+
+class OptionGroupForm(FlaskForm):
+    name = StringField(_l("Group name"))
+    rule = StringField(
+        _l("Customers choose"),
+        default="one",
+        validators=[
+            AnyOf(("one", "optional", "many"), message=_l("Say how many choices the group takes."))
+        ],
+    )
+    most = StringField(_l("Up to how many"), default="2", validators=[Optional()])
+
+
+class OptionChoiceForm(FlaskForm):
+    name = StringField(_l("Choice"))
+    # May be negative ("-0.30" for a small size); read in the view.
+    price_delta = StringField(_l("Price change"), default="0")
+    is_default = BooleanField(_l("Chosen unless the customer changes it"))
+
+
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(("up", "down"), message=_l("Move up or down."))])
 
@@ -273,6 +324,23 @@ def first_error(form: FlaskForm) -> str:
         if errors:
             return errors[0]
     return "Something in the form was not right."
+
+
+def chosen_options() -> list[str]:
+    """The option choice ids an order sent: checkboxes named `options`, radio buttons
+    named `option-<group id>` (one name per group keeps radios apart), or a JSON
+    list under `options`. Checked against the item by services.options.choose."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        raw = body.get("options") if isinstance(body, dict) else None
+        if raw is None:
+            return []
+        return [str(value) for value in (raw if isinstance(raw, list) else [raw])][:200]
+    values = []
+    for key in request.form:
+        if key == "options" or key.startswith("option-"):
+            values += request.form.getlist(key)
+    return values[:200]
 
 
 def submitted(form: FlaskForm) -> FlaskForm:

@@ -42,6 +42,7 @@ from blueprints.forms import (
     StaffOpenTabForm,
     VoidLineForm,
     WalkOutForm,
+    chosen_options,
     first_error,
     json_formdata,
     submitted,
@@ -56,6 +57,7 @@ from models.tab import LINE_LABELS, LINE_VOID
 from money import AmountError, format_money, format_plain, parse_amount
 from services import NotFound, Refused, adjustments, parse_id, unit_of_work
 from services import checkout as checkout_service
+from services import options as options_service
 from services import payments as pay_service
 from services import push as push_service
 from services import tabs as tab_service
@@ -494,6 +496,9 @@ def order(tab_id: int):
             form.note.data,
             request_key=form.request_key.data,
             staff=current_user,
+            # The staff form has no option pickers yet: an item's defaults, and a note.
+            options=chosen_options()
+            or options_service.defaults_for(tab.shop_id, form.item_id.data),
         )
     return done(
         gettext("Added %(quantity)d × %(item)s.", quantity=line.quantity, item=line.name),

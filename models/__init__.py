@@ -6,6 +6,7 @@ from models.cashup import CashUp
 from models.checkout import CheckoutSession, StripeEvent
 from models.feedback import TabRating
 from models.menu import MenuCategory, MenuItem
+from models.options import ItemOptionGroup, OptionChoice, OptionGroup
 from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
@@ -19,8 +20,11 @@ __all__ = [
     "AuditEntry",
     "CashUp",
     "CheckoutSession",
+    "ItemOptionGroup",
     "MenuCategory",
     "MenuItem",
+    "OptionChoice",
+    "OptionGroup",
     "PayRequest",
     "Payment",
     "PushMessage",

@@ -3,6 +3,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, FetchedValue, String, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import db, utcnow
@@ -61,6 +62,11 @@ class Shop(db.Model):
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.
     last_receipt_number: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether menu prices include tax (EU, UK, Korea, Japan, Australia) or have it
+    # added on the bill (US, Canada); see services.tax.
+    prices_include_tax: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # The rate of items whose category names none, in thousandths of a percent.
+    tax_rate: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     FetchedValue,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import as_utc, db, new_code, utcnow
@@ -282,9 +284,18 @@ class TabLine(db.Model):
         ForeignKey("menu_items.id", ondelete="SET NULL")
     )
     # Snapshots taken when ordered: a later menu change never rewrites a bill.
+    # The item's name with its options ("Latte (Large, Oat milk)"), so every page and
+    # message that names a line names what was chosen.
     name: Mapped[str] = mapped_column(String(120))
+    # The item's price plus its options' prices.
     unit_price: Mapped[int]
     quantity: Mapped[int] = mapped_column(default=1)
+    # The options chosen, as ordered: [{"group", "choice", "choice_id", "price"}, ...].
+    options: Mapped[list | None] = mapped_column(JSON)
+    # The tax rate (thousandths of a percent) and whether the price included it, as
+    # they stood when ordered (services.tax).
+    tax_rate: Mapped[int] = mapped_column(default=0, server_default="0")
+    tax_included: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     note: Mapped[str] = mapped_column(String(140), default="")
     status: Mapped[str] = mapped_column(String(12), default=ORDERED)
     void_reason: Mapped[str] = mapped_column(String(200), default="")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from extensions import db
 from models import MenuCategory, MenuItem, Shop, TabLine
 from models.base import utcnow
+from models.menu import ALLERGENS, DIETARY_TAGS, MAX_TAX_RATE
 from money import MAX_AMOUNT
 from services import Conflict, NotFound, Refused
 from services.shops import ensure_category, refuse_duplicate_item
@@ -227,3 +228,77 @@ def restore_item(item: MenuItem) -> MenuItem:
     item.archived_at = None
     db.session.flush()
     return item
+
+
+# -- what customers are told about an item, and its tax ----------------------------------
+
+
+def save_details(
+    item: MenuItem, allergens: list[str] | None, tags: list[str], tax_rate: int | None
+) -> MenuItem:
+    """Allergens (None: the owner has not said, which customers are told; [] means
+    none of the 14), dietary tags and the item's own tax rate (None: its category's)."""
+    if allergens is not None:
+        unknown = set(allergens) - set(ALLERGENS)
+        if unknown:
+            raise Refused(gettext("Pick allergens from the list."))
+        allergens = [key for key in ALLERGENS if key in allergens]
+    if set(tags) - set(DIETARY_TAGS):
+        raise Refused(gettext("Pick dietary tags from the list."))
+    if tax_rate is not None and not 0 <= tax_rate <= MAX_TAX_RATE:
+        raise Refused(gettext("A tax rate is between 0 and 100 percent."))
+    if item.is_archived:
+        raise Refused(gettext("%(item)s is archived; restore it first.", item=item.name))
+    item.allergens = None if allergens is None else ",".join(allergens)
+    item.tags = ",".join(key for key in DIETARY_TAGS if key in tags)
+    item.tax_rate = tax_rate
+    db.session.flush()
+    return item
+
+
+def set_category_tax(category: MenuCategory, tax_rate: int | None) -> MenuCategory:
+    category.tax_rate = tax_rate
+    db.session.flush()
+    return category
+
+
+def set_shop_tax(shop: Shop, prices_include_tax: bool, tax_rate: int) -> Shop:
+    shop.prices_include_tax = prices_include_tax
+    shop.tax_rate = tax_rate
+    db.session.flush()
+    return shop
+
+
+# -- the customer's menu ------------------------------------------------------------------
+
+
+@dataclass
+class MenuFilter:
+    """What a customer asked the menu to leave out: items with these allergens (or
+    whose allergens are unknown, as nothing can be promised about them) and items
+    without these dietary tags."""
+
+    free_of: list[str]
+    tags: list[str]
+
+    @classmethod
+    def read(cls, free_of, tags) -> "MenuFilter":
+        return cls(
+            [key for key in ALLERGENS if key in set(free_of or ())],
+            [key for key in DIETARY_TAGS if key in set(tags or ())],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.free_of or self.tags)
+
+    def keeps(self, item: MenuItem) -> bool:
+        if self.free_of:
+            contains = item.allergen_keys
+            if contains is None or set(contains) & set(self.free_of):
+                return False
+        return set(self.tags) <= set(item.tag_keys)
+
+
+def filtered(items: list[MenuItem], menu_filter: MenuFilter) -> list[MenuItem]:
+    return [item for item in items if menu_filter.keeps(item)]

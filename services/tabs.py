@@ -44,7 +44,9 @@ from models.tab import (
     can_move_tab,
 )
 from services import Conflict, NotFound, Refused, audit, parse_id
+from services import options as options_service
 from services import push as push_service
+from services import tax as tax_service
 from services.tab_state import (
     MAX_REASON,
     close_tab,
@@ -229,11 +231,13 @@ def add_line(
     request_key: str | None = None,
     staff: StaffMember | None = None,
     phone_id: str | None = None,
+    options=(),
 ) -> TabLine:
     """Order `quantity` of a menu item onto the tab at today's price.
 
-    Only the item id comes from the client: the name and price are read from the
-    shop's own menu and frozen on the line.
+    Only the item id and the chosen option ids come from the client: the name, the
+    options and their prices and the tax rate are read from the shop's own menu and
+    frozen on the line (services.options, services.tax).
     """
     quantity = parse_quantity(quantity)
     note = one_line_within(note, MAX_NOTE, "The note")
@@ -251,6 +255,7 @@ def add_line(
         raise NotFound(gettext("That item is not on this menu."))
     if not item.available:
         raise Refused(gettext("Sorry, %(item)s is not available right now.", item=item.name))
+    selection = options_service.choose(item, options)
 
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
@@ -270,8 +275,11 @@ def add_line(
         shop_id=tab.shop_id,
         tab=tab,
         menu_item_id=item.id,
-        name=item.name,
-        unit_price=item.price,
+        name=selection.line_name,
+        unit_price=selection.unit_price,
+        options=selection.snapshot,
+        tax_rate=tax_service.item_rate(item),
+        tax_included=tab.shop.prices_include_tax,
         quantity=quantity,
         note=note,
         request_key=request_key,

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.push",
     "tests.fixtures.screens",
     "tests.fixtures.money",
+    "tests.fixtures.menu",
 ]

@@ -13,7 +13,17 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from extensions import db
-from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TabLine, TokenCard
+from models import (
+    MenuCategory,
+    MenuItem,
+    OptionChoice,
+    OptionGroup,
+    Shop,
+    StaffMember,
+    Tab,
+    TabLine,
+    TokenCard,
+)
 from tests.clients import TabbyClient
 
 PASSWORD = "correct-horse-battery"
@@ -128,9 +138,13 @@ def _seed_shop(n: int, **fields) -> dict:
     personal = TokenCard(shop_id=shop.id, kind="personal", label="Card 1")
     spare_card = TokenCard(shop_id=shop.id, kind="table", label="Table 2")
     join_card = TokenCard(shop_id=shop.id, kind="personal", label="Card 2")
-    db.session.add_all([item, spare_item, table, personal, spare_card, join_card])
+    group = OptionGroup(shop_id=shop.id, name="Milk", min_choices=0, max_choices=1)
+    choice = OptionChoice(shop_id=shop.id, group=group, name="Oat milk", price_delta=40)
+    db.session.add_all([item, spare_item, table, personal, spare_card, join_card, group, choice])
     db.session.flush()
     return {
+        "group": group.id,
+        "choice": choice.id,
         "shop": shop.id,
         "staff_email": staff.email,
         "owner_email": owner.email,
@@ -237,7 +251,8 @@ def build(app) -> SimpleNamespace:
 
 
 def fresh_rows(app, shop_id: int) -> SimpleNamespace:
-    """A new category, item, card and staff login in the shop, to be acted upon."""
+    """A new category, item, card, staff login, option group and choice in the shop,
+    to be acted upon."""
     n = _unique()
     with app.app_context():
         category = MenuCategory(shop_id=shop_id, name=f"Fresh {n}", sort=10 + n)
@@ -250,9 +265,18 @@ def fresh_rows(app, shop_id: int) -> SimpleNamespace:
             password_hash=_password_hash,
             name=f"Fresh {n}",
         )
-        db.session.add_all([category, item, card, member])
+        group = OptionGroup(shop_id=shop_id, name=f"Fresh group {n}", max_choices=1)
+        choice = OptionChoice(shop_id=shop_id, group=group, name="Fresh choice", price_delta=0)
+        db.session.add_all([category, item, card, member, group, choice])
         db.session.commit()
-        return SimpleNamespace(category=category.id, item=item.id, card=card.id, member=member.id)
+        return SimpleNamespace(
+            category=category.id,
+            item=item.id,
+            card=card.id,
+            member=member.id,
+            group=group.id,
+            choice=choice.id,
+        )
 
 
 def phone_cookie(client: TabbyClient) -> str | None:

@@ -35,6 +35,9 @@ ID_ARGS = {
     "item_id": lambda c: c.flat_white.id,
     "member_id": lambda c: c.staff.id,
     "category_id": lambda c: c.category.id,
+    "group_id": lambda c: c.options.groups["Size"],
+    # In another group than group_id: deleting one leaves the other to be deleted.
+    "choice_id": lambda c: c.options.oat_milk,
 }
 
 
@@ -53,7 +56,9 @@ def route_id(route):
 
 
 @pytest.fixture
-def shop_a(cafe, in_app):
+def shop_a(cafe, in_app, add_options):
+    cafe.options = add_options(cafe.shop)
+
     def add_category():
         category = MenuCategory(shop_id=cafe.shop.id, name="Coffee", sort=1)
         db.session.add(category)

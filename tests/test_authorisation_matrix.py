@@ -40,6 +40,9 @@ CLASSES = {
     "customer.tab": TAB,
     "customer.tab_live": TAB,
     "customer.menu": TAB,
+    "customer.item_sheet": TAB,
+    # Item photos are public pictures, named by a hash of their content.
+    "photos.photo": PUBLIC,
     "customer.order": TAB,
     "customer.bill": TAB,
     "customer.pay_at_counter": TAB,
@@ -159,6 +162,10 @@ def url_for_route(world, rule: str, args: tuple, acting: bool, kind: str = STAFF
         "item_id": fresh.item if acting else a.item,
         "category_id": fresh.category if acting else a.category,
         "member_id": fresh.member if acting else a.staff,
+        "group_id": fresh.group if acting else a.group,
+        "choice_id": fresh.choice if acting else a.choice,
+        "key": "0" * 32,
+        "extension": "jpg",
     }
     path = PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), rule)
     assert "<" not in path, rule

@@ -170,7 +170,8 @@ def test_ordering_adds_a_line_with_quantity_and_note(cafe, phone, in_app):
     response = order(phone, public_id, cafe.flat_white, 2, "  oat   milk ")
 
     assert response.status_code == 303
-    assert response.location == f"/tab/{public_id}/menu"
+    # Back to the item on the menu, not the top of the page.
+    assert response.location == f"/tab/{public_id}/menu#item-{cafe.flat_white.id}"
     assert "Added 2 × Flat white" in text_of(phone.get(response.location))
     (line,) = load_tab(in_app, public_id).lines
     assert (line.name, line.quantity, line.note) == ("Flat white", 2, "oat milk")

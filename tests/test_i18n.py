@@ -133,13 +133,16 @@ def korean_screens(screens, new_client):
 def shop_data(app, shop) -> list[str]:
     """What the café itself wrote (names, notes): shown as written, in any language."""
     from extensions import db
-    from models import MenuItem, Shop, TokenCard
+    from models import MenuItem, OptionChoice, OptionGroup, Shop, TokenCard
 
     with app.app_context():
         shop = db.session.get(Shop, shop.id)
         items = db.session.scalars(select(MenuItem).where(MenuItem.shop_id == shop.id)).all()
         cards = db.session.scalars(select(TokenCard).where(TokenCard.shop_id == shop.id)).all()
         data = [shop.name, shop.service_note or ""]
+        # Option groups and choices are the café's words too (Size, Oat milk).
+        for model in (OptionGroup, OptionChoice):
+            data += db.session.scalars(select(model.name).where(model.shop_id == shop.id)).all()
         data += [text for item in items for text in (item.name, item.description or "")]
         data += [card.label for card in cards]
     return sorted({d for d in data if d}, key=len, reverse=True) + ["oat milk"]

@@ -10,9 +10,16 @@ from models import MenuCategory, MenuItem
 from money import AmountError, format_plain, parse_amount
 from services import Refused, unit_of_work
 from services import menu as menu_service
+from services.tax import format_rate
 
 TEMPLATE = "admin/menu.html"
 ITEM_TEMPLATE = "admin/item.html"
+
+
+def item_extras(item: MenuItem) -> dict:
+    from blueprints.admin.options import item_extras
+
+    return item_extras(item)
 
 
 def item_form(item: MenuItem | None = None) -> MenuItemForm:
@@ -42,6 +49,7 @@ def menu_page(status: int = 200, *, error: str | None = None, **forms):
         "category_names": category_names(),
         "form": EmptyForm(),
         "error": error,
+        "format_rate": format_rate,
     }
     return render_template(TEMPLATE, **context), status
 
@@ -153,6 +161,7 @@ def item(item_id: int):
             item=item,
             form=item_form(item),
             category_names=category_names(),
+            **item_extras(item),
         )
     form = MenuItemForm()
     try:
@@ -161,7 +170,13 @@ def item(item_id: int):
             menu_service.save_item(shop, item, **fields)
     except Refused as problem:
         return page_with_error(
-            ITEM_TEMPLATE, problem, shop=shop, item=item, form=form, category_names=category_names()
+            ITEM_TEMPLATE,
+            problem,
+            shop=shop,
+            item=item,
+            form=form,
+            category_names=category_names(),
+            **item_extras(item),
         )
     return done(gettext("Saved %(item)s.", item=item.name), url_for(".menu"))
 

@@ -1,0 +1,101 @@
+"""Item photos: checked to be a real image, cut to the menu's 4:3 and resized on the
+server, stored under a hash of their content and served with a year-long cache.
+
+Each photo is kept as WebP (what phones load) and JPEG (for browsers without WebP),
+640×480: twice the width a 320 px wide menu shows, so sharp on a phone's screen.
+Where they live is the PHOTO_DIR setting (instance/photos by default); on several
+hosts, point it at a shared volume.
+"""
+
+import hashlib
+import io
+import re
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from extensions import db
+from models import MenuItem
+from services import Refused
+
+MAX_BYTES = 5 * 1024 * 1024
+# Beyond this a picture is more likely a decompression bomb than a photo of a cake.
+MAX_PIXELS = 40_000_000
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+WIDTH, HEIGHT = 640, 480
+KEY = re.compile(r"^[0-9a-f]{32}$")
+FORMATS = {"webp": ("WEBP", "image/webp"), "jpg": ("JPEG", "image/jpeg")}
+
+
+def photo_dir() -> Path:
+    return Path(current_app.config["PHOTO_DIR"])
+
+
+def path_for(key: str, extension: str) -> Path | None:
+    if not KEY.match(key or "") or extension not in FORMATS:
+        return None
+    return photo_dir() / f"{key}.{extension}"
+
+
+def _refuse() -> Refused:
+    return Refused(gettext("Upload a photo as a JPEG, PNG or WebP file of at most 5 MB."))
+
+
+def prepare(data: bytes) -> dict[str, bytes]:
+    """The photo in each stored format, or Refused if it is not an image we take."""
+    if not data or len(data) > MAX_BYTES:
+        raise _refuse()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise _refuse()
+            if probe.width * probe.height > MAX_PIXELS:
+                raise _refuse()
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.fit(image, (WIDTH, HEIGHT), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise _refuse() from None
+    result = {}
+    for extension, (pil_format, _mimetype) in FORMATS.items():
+        out = io.BytesIO()
+        options = (
+            {"quality": 75, "method": 6}
+            if pil_format == "WEBP"
+            else {"quality": 80, "optimize": True, "progressive": True}
+        )
+        image.save(out, pil_format, **options)
+        result[extension] = out.getvalue()
+    return result
+
+
+def store(item: MenuItem, data: bytes) -> MenuItem:
+    """Give `item` this photo. Files are named by their content, so writing one twice
+    is harmless and a changed photo gets a new address (no stale cache)."""
+    if item.is_archived:
+        raise Refused(gettext("%(item)s is archived; restore it first.", item=item.name))
+    files = prepare(data)
+    key = hashlib.sha256(files["jpg"]).hexdigest()[:32]
+    folder = photo_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for extension, content in files.items():
+        target = folder / f"{key}.{extension}"
+        if not target.exists():
+            partial = target.with_suffix(f".{extension}.part")
+            partial.write_bytes(content)
+            partial.replace(target)
+    item.photo_key = key
+    db.session.flush()
+    return item
+
+
+def remove(item: MenuItem) -> MenuItem:
+    """The item shows no photo; the files stay (another item or a cached page may use
+    them, and they are small)."""
+    item.photo_key = None
+    db.session.flush()
+    return item
