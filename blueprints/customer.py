@@ -50,7 +50,7 @@ from models.base import new_code
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
 from money import AmountError, example_amount, format_money, parse_amount
-from services import Conflict, Refused, unit_of_work
+from services import Conflict, Refused, trust, unit_of_work
 from services import feedback as feedback_service
 from services import payments as pay_service
 from services import tabs as tab_service
@@ -256,7 +256,9 @@ def menu(public_id: str):
     return render_menu(tab)
 
 
-def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = None):
+def render_menu(
+    tab: Tab, form: OrderForm | None = None, error: str | None = None, over_limit: bool = False
+):
     items = menu_items(tab.shop_id)
     categories = [(name, list(group)) for name, group in groupby(items, key=lambda i: i.category)]
     return (
@@ -267,9 +269,10 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
             categories=categories,
             form=form or OrderForm(),
             error=error,
+            over_limit=over_limit,
             request_key=secrets.token_urlsafe(12),
         ),
-        400 if error else 200,
+        (409 if over_limit else 400) if error else 200,
     )
 
 
@@ -295,7 +298,7 @@ def order(public_id: str):
         db.session.refresh(tab)
         if not tab.is_live:
             raise
-        return render_menu(tab, form, refusal.message)
+        return render_menu(tab, form, refusal.message, isinstance(refusal, trust.OverLimit))
     message = gettext(
         "Added %(quantity)d × %(item)s to your tab.", quantity=line.quantity, item=line.name
     )

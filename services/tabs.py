@@ -47,7 +47,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, audit, parse_id
+from services import Conflict, NotFound, Refused, audit, parse_id, trust
 from services import push as push_service
 
 MAX_NAME = 40
@@ -188,7 +188,7 @@ def open_tab(
         open_phone_id=phone_id,
         open_card_id=card.id if card.is_personal else None,
         customer_name=customer_name,
-        **deposit_for_new_tab(card.shop),
+        **trust.new_tab_terms(card.shop, phone_id, card, deposit_for_new_tab(card.shop)),
     )
     return _insert_tab(
         tab, lambda: open_tab(card, phone_id, customer_name, _retried=True), retried=_retried
@@ -264,7 +264,7 @@ def staff_open_tab(
         currency=shop.currency,
         customer_name=customer_name,
         opened_by_id=staff.id,
-        **deposit_for_new_tab(shop),
+        **trust.new_tab_terms(shop, None, card, deposit_for_new_tab(shop)),
     )
 
     def lost_race():
@@ -332,6 +332,7 @@ def add_line(
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
         return repeat
+    trust.check_room(tab, item.price * quantity, staff)
     line = TabLine(
         shop_id=tab.shop_id,
         tab=tab,
