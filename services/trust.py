@@ -257,3 +257,76 @@ def regulars(shop: Shop, most: int = 200) -> list[Regular]:
         )
         for phone_id, phone in busiest[:most]
     ]
+
+
+# -- the owner's settings -------------------------------------------------------------
+
+MAX_IDLE_MINUTES = 24 * 60
+MAX_LOYALTY_EVERY = 100
+
+
+def _amount(value: int | None, what: str, *, blank_ok: bool) -> int | None:
+    if value is None:
+        if blank_ok:
+            return None
+        return 0
+    if not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise Refused(gettext("%(what)s can't be negative.", what=what))
+    return value
+
+
+def _whole(text: str | None, what: str, low: int, high: int) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise Refused(
+            gettext(
+                "%(what)s is a whole number from %(low)d to %(high)d, or empty.",
+                what=what,
+                low=low,
+                high=high,
+            )
+        )
+    return int(text)
+
+
+def set_settings(
+    shop: Shop,
+    *,
+    first: int | None,
+    step: int | None,
+    ceiling: int | None,
+    walkout_deposit: int | None,
+    idle_minutes: str | None,
+    loyalty_every: str | None,
+    loyalty_categories: list[str],
+    known_categories: list[str],
+) -> Shop:
+    """The owner's choices for limits, idle reminders and the stamp card. Amounts are
+    minor units (None: left empty). New limits apply to tabs opened from now on."""
+    first = _amount(first, gettext("The first limit"), blank_ok=True)
+    step = _amount(step, gettext("The step"), blank_ok=False)
+    ceiling = _amount(ceiling, gettext("The highest limit"), blank_ok=True)
+    walkout_deposit = _amount(walkout_deposit, gettext("The walk-out deposit"), blank_ok=False)
+    if first is not None and ceiling is not None and ceiling < first:
+        raise Refused(gettext("The highest limit can't be below the first limit."))
+    idle = _whole(idle_minutes, gettext("The idle reminder"), 1, MAX_IDLE_MINUTES)
+    every = _whole(loyalty_every, gettext("The stamp card"), 2, MAX_LOYALTY_EVERY)
+    chosen = []
+    for name in loyalty_categories:
+        if name not in known_categories:
+            raise Refused(gettext("Pick the stamp card's categories from your menu's."))
+        if name not in chosen:
+            chosen.append(name)
+    if every is not None and not chosen:
+        raise Refused(gettext("Pick at least one category for the stamp card."))
+    shop.tab_limit_first = first
+    shop.tab_limit_step = step
+    shop.tab_limit_ceiling = ceiling
+    shop.walkout_deposit = walkout_deposit
+    shop.idle_minutes = idle
+    shop.loyalty_every = every
+    shop.loyalty_categories = "\n".join(chosen)
+    db.session.flush()
+    return shop
