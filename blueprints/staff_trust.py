@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from blueprints.forms import EmptyForm, submitted
 from blueprints.staff import bp, done, shop_tab
 from money import format_money
-from services import trust, unit_of_work
+from services import idle, trust, unit_of_work
 
 
 @bp.post("/tabs/<id:tab_id>/raise-limit")
@@ -36,3 +36,8 @@ def lift_deposit(tab_id: int):
         gettext("No deposit needed for %(name)s.", name=tab.display_name),
         url_for(".tab", tab_id=tab_id),
     )
+
+
+@bp.app_template_global()
+def tab_is_idle(tab) -> bool:
+    return idle.is_idle(tab)
