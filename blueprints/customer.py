@@ -784,3 +784,7 @@ def moved_on(error: Conflict):
             flash(error.message, "info")
             return redirect(way.url, code=303)
     return error_response(error.message, error.status_code)
+
+
+# Routes kept in modules of their own register on `bp` when imported.
+from blueprints import customer_stamps  # noqa: E402,F401

@@ -26,7 +26,7 @@ from models.tab import (
     REMAKE,
 )
 from money import AmountError, format_money, parse_amount
-from services import Conflict, Refused, audit
+from services import Conflict, Refused, audit, stamps
 from services import push as push_service
 from services.tabs import MAX_REASON, _clean_text, _close_tab, _touch_tab, bump_shop
 
@@ -155,6 +155,7 @@ def _close_if_covered(tab, now) -> None:
             closed_at=now,
             deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
         )
+        stamps.tab_paid(tab)
         push_service.payment_recorded(tab)
 
 

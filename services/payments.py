@@ -44,7 +44,7 @@ from models.tab import (
     SETTLING,
 )
 from money import MAX_AMOUNT, format_money
-from services import Conflict, NotFound, Refused, audit
+from services import Conflict, NotFound, Refused, audit, stamps
 from services import push as push_service
 from services.tabs import (
     MAX_NAME,
@@ -308,6 +308,7 @@ def record_payment(
             closed_at=now,
             deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
         )
+        stamps.tab_paid(tab)
         push_service.payment_recorded(tab)
     bump_shop(tab.shop_id)
     return payment
