@@ -261,6 +261,17 @@ def regulars(shop: Shop, most: int = 200) -> list[Regular]:
 
 # -- the owner's settings -------------------------------------------------------------
 
+
+def shift_amounts(shop: Shop, shifted) -> None:
+    """The currency changed (services.shops.convert_prices): the limits and the
+    walk-out deposit follow the prices. A limit that cannot be written exactly in the
+    new currency is rounded down, which only asks a little less of trust."""
+    for field in ("tab_limit_first", "tab_limit_step", "tab_limit_ceiling", "walkout_deposit"):
+        value = getattr(shop, field)
+        if value is not None:
+            setattr(shop, field, shifted(value))
+
+
 MAX_IDLE_MINUTES = 24 * 60
 MAX_LOYALTY_EVERY = 100
 

@@ -111,3 +111,14 @@ def test_the_owner_sees_per_phone_tabs_paid_walk_outs_and_the_limit_now(
     staff_client.post_form(f"/staff/tabs/{tab_id_of(in_app, second)}/walked-out", {"reason": "x"})
     page = visible_text(owner.get("/admin/settings/trust").get_data(as_text=True))
     assert "€5.00 · deposit required" in page
+
+
+def test_a_new_currency_carries_the_limits_with_the_prices(cafe, owner, in_app):
+    owner.post_form("/admin/settings/trust", GOOD)
+    settings = {"name": "Café Number 1", "locale": "en", "timezone": "UTC", "tip_presets": ""}
+    to_yen = {**settings, "currency": "JPY", "prices": "same_digits"}
+    assert owner.post_form("/admin/settings", to_yen).status_code == 303
+    assert trust_columns(in_app, cafe.shop.id)[:4] == (2500, 1000, 6000, 500)  # ¥2,500
+    back = {**settings, "currency": "EUR", "prices": "same_amounts"}
+    assert owner.post_form("/admin/settings", back).status_code == 303
+    assert trust_columns(in_app, cafe.shop.id)[:4] == (250000, 100000, 600000, 50000)
