@@ -118,8 +118,12 @@ def room_left(tab: Tab) -> int | None:
 def check_room(tab: Tab, adding: int, staff: StaffMember | None) -> None:
     """Refuse a customer's order that would take the tab past its limit. Staff adding
     at the counter decide for themselves."""
+    if staff is not None or tab.tab_limit is None:
+        return
+    # What others committed while this order waited for the tab's row counts too.
+    db.session.refresh(tab, ["lines", "payments"])
     room = room_left(tab)
-    if staff is not None or room is None or adding <= room:
+    if adding <= room:
         return
     shop = tab.shop
     raise OverLimit(
