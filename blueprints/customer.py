@@ -51,7 +51,7 @@ from models.menu import ALLERGENS, DIETARY_TAGS
 from models.payment import SHARE_ALL, SHARE_EQUAL, SHARE_PHONE
 from models.tab import PAID
 from money import AmountError, example_amount, format_money, parse_amount
-from services import Conflict, Refused, parse_id, unit_of_work
+from services import Conflict, Refused, parse_id, trust, unit_of_work
 from services import feedback as feedback_service
 from services import menu as menu_service
 from services import options as options_service
@@ -276,7 +276,9 @@ def menu(public_id: str):
     return render_menu(tab)
 
 
-def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = None):
+def render_menu(
+    tab: Tab, form: OrderForm | None = None, error: str | None = None, over_limit: bool = False
+):
     menu_filter = menu_service.MenuFilter.read(
         request.args.getlist("free"), request.args.getlist("tag")
     )
@@ -290,13 +292,14 @@ def render_menu(tab: Tab, form: OrderForm | None = None, error: str | None = Non
             categories=categories,
             form=form or OrderForm(),
             error=error,
+            over_limit=over_limit,
             request_key=secrets.token_urlsafe(12),
             menu_filter=menu_filter,
             allergens=ALLERGENS,
             dietary_tags=DIETARY_TAGS,
             quick={i.id: options_service.quick_order(i) for i in items if i.option_links},
         ),
-        400 if error else 200,
+        (409 if over_limit else 400) if error else 200,
     )
 
 
@@ -359,7 +362,7 @@ def order(public_id: str):
             raise
         if request.form.get("sheet") and tab.status == "open":
             return render_item_sheet(tab, form.item_id.data, refusal.message)
-        return render_menu(tab, form, refusal.message)
+        return render_menu(tab, form, refusal.message, isinstance(refusal, trust.OverLimit))
     message = gettext(
         "Added %(quantity)d × %(item)s to your tab.", quantity=line.quantity, item=line.name
     )
@@ -848,3 +851,7 @@ def moved_on(error: Conflict):
             flash(error.message, "info")
             return redirect(way.url, code=303)
     return error_response(error.message, error.status_code)
+
+
+# Routes kept in modules of their own register on `bp` when imported.
+from blueprints import customer_stamps  # noqa: E402,F401

@@ -349,3 +349,15 @@ def submitted(form: FlaskForm) -> FlaskForm:
     if not form.validate_on_submit():
         raise Refused(first_error(form))
     return form
+
+
+class TrustSettingsForm(FlaskForm):
+    """Tab limits, the idle reminder and the stamp card; amounts as typed, read by
+    the view in the shop's currency and checked by services.trust."""
+
+    tab_limit_first = StringField(_l("Tab limit for a phone or card never seen (empty: no limit)"))
+    tab_limit_step = StringField(_l("Added for every tab paid in full here"))
+    tab_limit_ceiling = StringField(_l("Highest limit (empty: no ceiling)"))
+    walkout_deposit = StringField(_l("Deposit asked on the next tab after a walk-out (0: none)"))
+    idle_minutes = StringField(_l("Remind an idle tab after this many minutes (empty: never)"))
+    loyalty_every = StringField(_l("Stamps for a free item (empty: no stamp card)"))

@@ -635,3 +635,7 @@ def card_qr(card_id: int):
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private"}
+
+
+# Routes kept in modules of their own register on `bp` when imported.
+from blueprints import staff_trust  # noqa: E402,F401

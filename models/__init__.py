@@ -12,6 +12,7 @@ from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember, StaffSession
 from models.tab import Tab, TabLine, TabMember
+from models.trust import LoyaltyStamp
 
 __all__ = [
     "CARD_KINDS",
@@ -19,6 +20,7 @@ __all__ = [
     "ROLES",
     "AuditEntry",
     "CashUp",
+    "LoyaltyStamp",
     "CheckoutSession",
     "ItemOptionGroup",
     "MenuCategory",

@@ -21,6 +21,8 @@ DEPOSIT_REFUNDED = "deposit_refunded"
 DEPOSIT_KEPT = "deposit_kept"
 WALK_OUT = "walk_out"
 CASH_UP = "cash_up"
+LIMIT_RAISED = "limit_raised"
+DEPOSIT_LIFTED = "deposit_lifted"
 ACTIONS = (
     PAYMENT,
     VOID,
@@ -32,6 +34,8 @@ ACTIONS = (
     DEPOSIT_KEPT,
     WALK_OUT,
     CASH_UP,
+    LIMIT_RAISED,
+    DEPOSIT_LIFTED,
 )
 ACTION_LABELS = {
     PAYMENT: lazy_gettext("Payment"),
@@ -44,6 +48,8 @@ ACTION_LABELS = {
     DEPOSIT_KEPT: lazy_gettext("Deposit kept"),
     WALK_OUT: lazy_gettext("Walked out"),
     CASH_UP: lazy_gettext("Cash-up"),
+    LIMIT_RAISED: lazy_gettext("Tab limit raised"),
+    DEPOSIT_LIFTED: lazy_gettext("Deposit lifted"),
 }
 
 

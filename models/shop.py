@@ -33,7 +33,17 @@ def closed_since(
 
 class Shop(db.Model):
     __tablename__ = "shops"
-    __table_args__ = (CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),
+        CheckConstraint(
+            "(tab_limit_first IS NULL OR tab_limit_first >= 0) AND tab_limit_step >= 0"
+            " AND (tab_limit_ceiling IS NULL OR tab_limit_ceiling >= 0)"
+            " AND walkout_deposit >= 0",
+            name="trust_not_negative",
+        ),
+        CheckConstraint("idle_minutes IS NULL OR idle_minutes >= 1", name="idle_minutes"),
+        CheckConstraint("loyalty_every IS NULL OR loyalty_every >= 2", name="loyalty_every"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -58,6 +68,21 @@ class Shop(db.Model):
     settings_version: Mapped[int] = mapped_column(
         default=1, server_default="1", server_onupdate=FetchedValue()
     )
+    # Trust that grows with paying (services/trust.py), in minor units: a phone or
+    # card never seen may run a tab up to `tab_limit_first` (None: no limit), plus
+    # `tab_limit_step` per tab paid in full here, up to `tab_limit_ceiling` (None: no
+    # ceiling). After a walk-out the next tab asks for `walkout_deposit`.
+    tab_limit_first: Mapped[int | None]
+    tab_limit_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    tab_limit_ceiling: Mapped[int | None]
+    walkout_deposit: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Minutes since the last order, with nothing being made, before a tab gets its one
+    # "still here?" reminder; None: never.
+    idle_minutes: Mapped[int | None]
+    # The stamp card (services/stamps.py): every `loyalty_every` paid items of the
+    # categories named in `loyalty_categories` (one per line) earn one free; None: off.
+    loyalty_every: Mapped[int | None]
+    loyalty_categories: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.

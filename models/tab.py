@@ -160,6 +160,14 @@ class Tab(db.Model):
     # The last "please come and pay" from staff: shown on the phone's tab page as a
     # banner, whether or not the phone takes push notifications.
     remind_requested_at: Mapped[datetime | None]
+    # How much this tab may run up unpaid (minor units), set from the phone's or
+    # card's standing when it opened (services/trust.py); None: no limit. Staff may
+    # raise it: by how much in all, and when last.
+    tab_limit: Mapped[int | None]
+    limit_raised_by: Mapped[int] = mapped_column(default=0, server_default="0")
+    limit_raised_at: Mapped[datetime | None]
+    # The one automatic "still here?" sent when the tab sat idle (services/idle.py).
+    idle_reminded_at: Mapped[datetime | None]
 
     shop: Mapped[Shop] = relationship()
     card: Mapped[TokenCard | None] = relationship(foreign_keys=[card_id])

@@ -45,6 +45,7 @@ from extensions import db
 from models import PushMessage, PushSubscription
 from models.base import utcnow
 from models.push import FAILED, PENDING, SENDING, SENT
+from services import idle
 from services.outbound import RefusedAddress, pinned_session
 from services.push import outbox_written
 
@@ -185,6 +186,8 @@ class Dispatcher:
         self._quiet: dict[str, tuple[datetime, int]] = {}  # origin -> (left aside until, times)
         self._finished: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._local = threading.local()
+        # Idle tabs get their "still here?" on this dispatcher's rounds (services/idle.py).
+        self.sweep_idle = idle.Sweeper(clock)
 
     # -- one round ---------------------------------------------------------------
 
@@ -202,6 +205,7 @@ class Dispatcher:
         start sending them, without waiting. Returns how many were started."""
         self.record_finished()
         with self.app.app_context():
+            self.sweep_idle()
             jobs = self.claim(limit)
         for job in jobs:
             self._lane(job.origin).submit(self._send_and_report, job)

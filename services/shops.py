@@ -14,7 +14,7 @@ from models.card import CARD_KINDS
 from models.staff import ROLES
 from models.tab import LIVE_TAB_STATUSES
 from money import MAX_AMOUNT, format_money, is_currency, is_locale, minor_digits
-from services import Conflict, Refused
+from services import Conflict, Refused, trust
 from services.text import one_line, paragraph
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -229,6 +229,7 @@ def convert_prices(shop: Shop, old: str, new: str, choice: str | None) -> str:
     for item in items:
         item.price = _shifted(item.price, shift)
     shop.deposit_amount = _shifted(shop.deposit_amount, shift)
+    trust.shift_amounts(shop, lambda minor: min(_shifted(minor, shift), MAX_AMOUNT))
     if any(item.price > MAX_AMOUNT for item in items) or shop.deposit_amount > MAX_AMOUNT:
         raise Refused(gettext("A price would be too large in %(currency)s.", currency=new))
     if not items:
@@ -420,6 +421,7 @@ HELD = {
     "push_subscriptions": ("push subscription", "push subscriptions"),
     "push_messages": ("push message", "push messages"),
     "audit_entries": ("audit entry", "audit entries"),
+    "loyalty_stamps": ("stamp card entry", "stamp card entries"),
 }
 # A shop with any of these has served customers: deleting it loses receipts and reports.
 HISTORY = ("tabs", "payments")

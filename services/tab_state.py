@@ -30,7 +30,7 @@ from models.tab import (
     PAID,
     SETTLING,
 )
-from services import Conflict, Refused
+from services import Conflict, Refused, stamps
 from services import push as push_service
 from services.text import one_line_within
 
@@ -94,6 +94,7 @@ def close_as_paid(tab: Tab, now) -> None:
         closed_at=now,
         deposit_status=deposit.get(tab.deposit_status, tab.deposit_status),
     )
+    stamps.tab_paid(tab)
     push_service.payment_recorded(tab)
 
 

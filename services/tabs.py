@@ -43,7 +43,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, audit, parse_id
+from services import Conflict, NotFound, Refused, audit, parse_id, trust
 from services import options as options_service
 from services import push as push_service
 from services import tax as tax_service
@@ -126,7 +126,7 @@ def open_tab(
         open_phone_id=phone_id,
         open_card_id=card.id if card.is_personal else None,
         customer_name=customer_name,
-        **deposit_for_new_tab(card.shop),
+        **trust.new_tab_terms(card.shop, phone_id, card, deposit_for_new_tab(card.shop)),
     )
     return _insert_tab(
         tab, lambda: open_tab(card, phone_id, customer_name, _retried=True), retried=_retried
@@ -200,7 +200,7 @@ def staff_open_tab(
         currency=shop.currency,
         customer_name=customer_name,
         opened_by_id=staff.id,
-        **deposit_for_new_tab(shop),
+        **trust.new_tab_terms(shop, None, card, deposit_for_new_tab(shop)),
     )
 
     def lost_race():
@@ -271,6 +271,7 @@ def add_line(
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
         return repeat
+    trust.check_room(tab, item.price * quantity, staff)
     line = TabLine(
         shop_id=tab.shop_id,
         tab=tab,

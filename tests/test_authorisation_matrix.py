@@ -51,6 +51,7 @@ CLASSES = {
     "customer.bill_live": TAB,
     "customer.rate": TAB,
     "customer.flag_line": TAB,
+    "customer.use_free_item": TAB,
     "customer.invitation": TAB,
     "customer.invite": TAB,
     "customer.stop_inviting": TAB,

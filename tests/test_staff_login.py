@@ -205,6 +205,8 @@ STAFF_ROUTES = [
     ("POST", "/staff/tabs/<id:tab_id>/remind"),
     ("POST", "/staff/tabs/<id:tab_id>/walked-out"),
     ("POST", "/staff/tabs/<id:tab_id>/deposit"),
+    ("POST", "/staff/tabs/<id:tab_id>/raise-limit"),
+    ("POST", "/staff/tabs/<id:tab_id>/lift-deposit"),
     ("POST", "/staff/tabs/new"),
 ]
 

@@ -104,4 +104,5 @@ from blueprints.admin import (  # noqa: E402,F401
     options,
     settings,
     staff,
+    trust,
 )

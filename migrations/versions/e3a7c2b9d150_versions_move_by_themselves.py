@@ -24,7 +24,7 @@ migration that batch-alters one of these tables must create them again (the
 coverage test fails until it does).
 
 Revision ID: e3a7c2b9d150
-Revises: b7e5c1d9a4f3
+Revises: e3a7c2f9b1d5
 Create Date: 2026-12-03 15:30:00.000000
 
 """
@@ -33,7 +33,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e3a7c2b9d150"
-down_revision = "b7e5c1d9a4f3"
+down_revision = "e3a7c2f9b1d5"
 branch_labels = None
 depends_on = None
 

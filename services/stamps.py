@@ -1,0 +1,213 @@
+"""The stamp card: every `loyalty_every` paid items of the shop's chosen categories
+earn one free item of those categories (9 coffees → the 10th free).
+
+Stamps are earned when a tab is paid in full (never on a walk-out, never for a comped
+item) and belong to the tab's phone and, when the tab was on a personal card, to the
+card: no sign-up. The customer spends a card's worth by tapping "Use my free …" on an
+eligible line of their bill; the line is comped with the reason "loyalty", through the
+same columns, audit entry and day's figures as a comp staff give.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from sqlalchemy import func, or_, select, update
+
+from extensions import db
+from models import LoyaltyStamp, MenuItem, Shop, Tab, TabLine
+from models.base import utcnow
+from models.tab import ADJUST_NONE, COMP, LINE_VOID
+from models.trust import EARNED, REDEEMED
+from services import Conflict, NotFound, Refused, audit
+
+LOYALTY = "loyalty"
+
+
+def categories(shop: Shop) -> set[str]:
+    if not shop.loyalty_every:
+        return set()
+    return {name for name in shop.loyalty_categories.split("\n") if name}
+
+
+def _holder(tab: Tab) -> tuple[str | None, int | None]:
+    card_id = tab.card_id if tab.card is not None and tab.card.is_personal else None
+    return tab.phone_id, card_id
+
+
+def balance(shop_id: int, phone_id: str | None, card_id: int | None) -> int:
+    """Stamps held by the phone or the card (a row naming both counts once)."""
+    holders = []
+    if phone_id:
+        holders.append(LoyaltyStamp.phone_id == phone_id)
+    if card_id:
+        holders.append(LoyaltyStamp.card_id == card_id)
+    if not holders:
+        return 0
+    total = db.session.execute(
+        select(func.coalesce(func.sum(LoyaltyStamp.stamps), 0)).where(
+            LoyaltyStamp.shop_id == shop_id, or_(*holders)
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def eligible_lines(tab: Tab) -> list[TabLine]:
+    """The tab's lines of the stamp card's categories, in one query."""
+    names = categories(tab.shop)
+    if not names:
+        return []
+    ids = {line.menu_item_id for line in tab.billable_lines if line.menu_item_id}
+    if not ids:
+        return []
+    counted = set(
+        db.session.execute(
+            select(MenuItem.id).where(
+                MenuItem.shop_id == tab.shop_id, MenuItem.id.in_(ids), MenuItem.category.in_(names)
+            )
+        ).scalars()
+    )
+    return [line for line in tab.billable_lines if line.menu_item_id in counted]
+
+
+def paid_units(line: TabLine) -> int:
+    """How many of the line were paid for: a comp takes off whole items."""
+    if line.adjustment != COMP:
+        return line.quantity
+    return (line.gross - line.discount) // line.unit_price if line.unit_price else 0
+
+
+def tab_paid(tab: Tab) -> int:
+    """The tab was paid in full: its phone and card earn a stamp per paid item of the
+    card's categories. Returns the stamps earned."""
+    phone_id, card_id = _holder(tab)
+    if not (phone_id or card_id) or not tab.shop.loyalty_every:
+        return 0
+    earned = sum(paid_units(line) for line in eligible_lines(tab))
+    if earned:
+        db.session.add(
+            LoyaltyStamp(
+                shop_id=tab.shop_id,
+                phone_id=phone_id,
+                card_id=card_id,
+                tab_id=tab.id,
+                kind=EARNED,
+                stamps=earned,
+            )
+        )
+        db.session.flush()
+    return earned
+
+
+@dataclass(frozen=True)
+class StampCard:
+    every: int
+    stamps: int  # held now
+    earned_here: int  # on this tab (shown on its receipt)
+    free_lines: list[TabLine]  # lines the customer may have free now
+
+    @property
+    def free_items(self) -> int:
+        return self.stamps // self.every
+
+    @property
+    def toward_next(self) -> int:
+        return self.stamps % self.every
+
+
+def stamp_card(tab: Tab, phone_id: str | None) -> StampCard | None:
+    """What the bill and receipt show the tab's own phone; None when the shop has no
+    stamp card or the phone is not the tab's."""
+    every = tab.shop.loyalty_every
+    holder_phone, card_id = _holder(tab)
+    if not every or phone_id is None or phone_id != holder_phone:
+        return None
+    stamps = balance(tab.shop_id, holder_phone, card_id)
+    earned_here = db.session.execute(
+        select(func.coalesce(func.sum(LoyaltyStamp.stamps), 0)).where(
+            LoyaltyStamp.tab_id == tab.id, LoyaltyStamp.kind == EARNED
+        )
+    ).scalar_one()
+    free = []
+    if tab.is_live and stamps >= every:
+        free = [line for line in eligible_lines(tab) if _can_be_free(line)]
+    return StampCard(every, stamps, int(earned_here), free)
+
+
+def _can_be_free(line: TabLine) -> bool:
+    return (
+        line.status != LINE_VOID
+        and line.payment_id is None
+        and line.adjustment == ADJUST_NONE
+        and line.unit_price > 0
+    )
+
+
+def redeem(tab: Tab, line_id, phone_id: str | None) -> TabLine:
+    """ "Use my free coffee": one of the line's items comes off the bill, paid for with
+    a card's worth of stamps."""
+    from services.adjustments import _close_if_covered
+    from services.tabs import _touch_tab, bump_shop
+
+    every = tab.shop.loyalty_every
+    holder_phone, card_id = _holder(tab)
+    if not every:
+        raise Refused(gettext("This café has no stamp card."))
+    if phone_id is None or phone_id != holder_phone:
+        raise Refused(gettext("Only the phone that opened the tab can use its stamps."))
+    _touch_tab(tab)
+    line = next((each for each in eligible_lines(tab) if each.id == line_id), None)
+    if line is None:
+        raise NotFound(gettext("That item doesn't earn stamps, or isn't on this tab."))
+    if not _can_be_free(line):
+        raise Conflict(gettext("%(item)s is already paid or changed.", item=line.name))
+    if tab.split_ways:
+        raise Conflict(gettext("The bill is being split equally; ask at the counter."))
+    if balance(tab.shop_id, holder_phone, card_id) < every:
+        raise Conflict(gettext("You don't have a free item yet."))
+    now = utcnow()
+    result = db.session.execute(
+        update(TabLine)
+        .where(
+            TabLine.id == line.id,
+            TabLine.payment_id.is_(None),
+            TabLine.adjustment == ADJUST_NONE,
+            TabLine.status != LINE_VOID,
+        )
+        .values(
+            discount=line.unit_price,
+            adjustment=COMP,
+            adjustment_reason=LOYALTY,
+            adjusted_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(gettext("%(item)s was just paid or changed; look again.", item=line.name))
+    db.session.refresh(line)
+    db.session.add(
+        LoyaltyStamp(
+            shop_id=tab.shop_id,
+            phone_id=holder_phone,
+            card_id=card_id,
+            tab_id=tab.id,
+            line_id=line.id,
+            kind=REDEEMED,
+            stamps=-every,
+            created_at=now,
+        )
+    )
+    audit.record(
+        COMP,
+        shop_id=tab.shop_id,
+        tab=tab,
+        line=line,
+        amount=line.unit_price,
+        reason=LOYALTY,
+        item=f"1 × {line.name}",
+        line_price=line.gross,
+        discount_before=0,
+        stamps=every,
+    )
+    _close_if_covered(tab, now)
+    bump_shop(tab.shop_id)
+    return line
