@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    TypeDecorator,
     select,
     text,
 )
@@ -69,6 +70,8 @@ def made_up(column, world: dict):
         if key.column.table.name in world:
             return world[key.column.table.name]
     kind = column.type
+    if isinstance(kind, TypeDecorator):  # UTCDateTime and the like: what it stores
+        kind = kind.impl_instance
     if isinstance(kind, Boolean):
         return False
     if isinstance(kind, Integer):
@@ -142,10 +145,16 @@ def world(app, cafe, create_staff):
                 text("SELECT id FROM menu_categories WHERE shop_id = :s LIMIT 1"), {"s": shop_id}
             ),
         }
-        subscriptions = db.metadata.tables["push_subscriptions"]
-        world["push_subscriptions"] = db.session.execute(
-            subscriptions.insert().values(**new_row(subscriptions, world))
-        ).inserted_primary_key[0]
+        # One row in every other table a row can point at, in dependency order, so
+        # a new table's rows have something to belong to.
+        pointed_at = {
+            k.column.table.name for t in db.metadata.tables.values() for k in t.foreign_keys
+        }
+        for table in db.metadata.sorted_tables:
+            if table.name in pointed_at and table.name not in world:
+                world[table.name] = db.session.execute(
+                    table.insert().values(**new_row(table, world))
+                ).inserted_primary_key[0]
         db.session.commit()
         return world
 

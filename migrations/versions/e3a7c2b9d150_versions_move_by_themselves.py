@@ -45,6 +45,8 @@ TAB_TABLES = (
     "tab_members",
     "tab_ratings",
     "push_subscriptions",
+    # Stamps earned and used: the bill and the receipt count them.
+    "loyalty_stamps",
 )
 # Shop-wide tables whose rows show on the counter (a card's label, a barista's name,
 # an undelivered notification) or are about to (the menu, for stations and options).
@@ -53,6 +55,9 @@ SHOP_TABLES = (
     "staff_members",
     "menu_categories",
     "menu_items",
+    "option_groups",
+    "option_choices",
+    "item_option_groups",
     "push_messages",
 )
 # The shop's counters: an UPDATE that moves one of them is not a change of settings.
