@@ -110,6 +110,9 @@ def new_row(table, world: dict) -> dict:
             values[column.name] = made_up(column, world)
     allowed = allowed_values(table)
     values.update({name: value for name, value in allowed.items() if name in values})
+    if "tab_id" in table.c and table.name != "tabs":
+        # A tab's row, with or without a foreign key (a stamp outlives its tab).
+        values["tab_id"] = world["tabs"]
     values.update(KNOWN_VALUES.get(table.name, {}))
     return values
 
