@@ -6,7 +6,7 @@ from flask_babel import gettext
 
 from blueprints.customer import bp, my_tab, phone_id
 from blueprints.forms import EmptyForm, submitted
-from services import stamps, unit_of_work
+from services import adjustments, stamps, unit_of_work
 
 
 @bp.post("/tab/<token:public_id>/lines/<id:line_id>/free")
@@ -14,7 +14,7 @@ def use_free_item(public_id: str, line_id: int):
     tab = my_tab(public_id)
     submitted(EmptyForm())
     with unit_of_work():
-        line = stamps.redeem(tab, line_id, phone_id())
+        line = adjustments.redeem_stamps(tab, line_id, phone_id())
     flash(gettext("Your %(item)s is on the house. Enjoy!", item=line.name), "success")
     return redirect(url_for("customer.bill", public_id=public_id), code=303)
 

@@ -8,20 +8,23 @@ already settled is never changed: a line covered by a payment, or any line once 
 equal split is fixed (the shares were computed from the total), is refused.
 """
 
+from flask_babel import gettext
 from sqlalchemy import update
 
 from extensions import db
-from models import StaffMember, TabLine
+from models import LoyaltyStamp, StaffMember, Tab, TabLine
 from models.base import utcnow
 from models.tab import (
+    ADJUST_NONE,
     COMP,
     DISCOUNT,
     LINE_VOID,
     ORDERED,
     REMAKE,
 )
+from models.trust import REDEEMED
 from money import AmountError, format_money, parse_amount
-from services import Conflict, Refused, audit
+from services import Conflict, NotFound, Refused, audit, stamps
 from services.tab_state import MAX_REASON, close_as_paid, touch_tab
 from services.text import one_line_within
 
@@ -133,11 +136,11 @@ def _set_discount(
         discount_before=before,
         **detail,
     )
-    _close_if_covered(line.tab, now)
+    close_if_covered(line.tab, now)
     return line
 
 
-def _close_if_covered(tab, now) -> None:
+def close_if_covered(tab, now) -> None:
     """Part of the tab was paid and the comp took off the rest: it is paid, as it would
     be had the last payment covered it (nothing is left for anyone to pay)."""
     db.session.refresh(tab, ["lines", "payments"])
@@ -193,4 +196,71 @@ def remake_line(line: TabLine, staff: StaffMember, reason: str | None) -> TabLin
         reason=reason,
         item=f"{line.quantity} × {line.name}",
     )
+    return line
+
+
+def redeem_stamps(tab: Tab, line_id, phone_id: str | None) -> TabLine:
+    """ "Use my free coffee": one of the line's items comes off the bill, paid for with
+    a card's worth of stamps."""
+    every = tab.shop.loyalty_every
+    holder_phone, card_id = stamps.holder(tab)
+    if not every:
+        raise Refused(gettext("This café has no stamp card."))
+    if phone_id is None or phone_id != holder_phone:
+        raise Refused(gettext("Only the phone that opened the tab can use its stamps."))
+    touch_tab(tab)
+    line = next((each for each in stamps.eligible_lines(tab) if each.id == line_id), None)
+    if line is None:
+        raise NotFound(gettext("That item doesn't earn stamps, or isn't on this tab."))
+    if not stamps.can_be_free(line):
+        raise Conflict(gettext("%(item)s is already paid or changed.", item=line.name))
+    if tab.split_ways:
+        raise Conflict(gettext("The bill is being split equally; ask at the counter."))
+    if stamps.balance(tab.shop_id, holder_phone, card_id) < every:
+        raise Conflict(gettext("You don't have a free item yet."))
+    now = utcnow()
+    result = db.session.execute(
+        update(TabLine)
+        .where(
+            TabLine.id == line.id,
+            TabLine.payment_id.is_(None),
+            TabLine.adjustment == ADJUST_NONE,
+            TabLine.status != LINE_VOID,
+        )
+        .values(
+            discount=line.unit_price,
+            adjustment=COMP,
+            adjustment_reason=stamps.LOYALTY,
+            adjusted_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(gettext("%(item)s was just paid or changed; look again.", item=line.name))
+    db.session.refresh(line)
+    db.session.add(
+        LoyaltyStamp(
+            shop_id=tab.shop_id,
+            phone_id=holder_phone,
+            card_id=card_id,
+            tab_id=tab.id,
+            line_id=line.id,
+            kind=REDEEMED,
+            stamps=-every,
+            created_at=now,
+        )
+    )
+    audit.record(
+        COMP,
+        shop_id=tab.shop_id,
+        tab=tab,
+        line=line,
+        amount=line.unit_price,
+        reason=stamps.LOYALTY,
+        item=f"1 × {line.name}",
+        line_price=line.gross,
+        discount_before=0,
+        stamps=every,
+    )
+    close_if_covered(tab, now)
     return line

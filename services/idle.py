@@ -15,9 +15,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from extensions import db
 from models import Shop, Tab, TabLine
 from models.base import as_utc, utcnow
-from models.push import REMINDER_MESSAGE
 from models.tab import OPEN, ORDERED, PREPARING
-from money import format_money
 from services import push as push_service
 
 # How often a dispatcher looks for idle tabs: the reminder is counted in minutes.
@@ -64,36 +62,24 @@ def remind(tab: Tab, now: datetime) -> bool:
     result = db.session.execute(
         update(Tab)
         .where(Tab.id == tab.id, Tab.status == OPEN, Tab.idle_reminded_at.is_(None))
-        .values(idle_reminded_at=now, version=Tab.version + 1)
+        .values(idle_reminded_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     db.session.refresh(tab)
-    if push_service.subscriptions(tab):
-        due = format_money(tab.due, tab.currency, tab.shop.locale)
-        # In English like the other pushes: the sweep runs outside any request.
-        body = f"Still here? Your tab is open: {due}."
-        url = f"/tab/{tab.public_id}"
-        # The reminder kind the outbox already knows: same lifetime and urgency.
-        payload = push_service._payload(tab, REMINDER_MESSAGE, body, url)
-        push_service._enqueue(tab, REMINDER_MESSAGE, payload)
+    push_service.still_here(tab)
     return True
 
 
 def remind_idle_tabs(now: datetime | None = None) -> int:
     """Remind every idle tab of every shop that asks for it; commits. Returns how
     many tabs were reminded."""
-    from services.tabs import bump_shop
-
     now = now or utcnow()
     reminded = 0
     shops = db.session.execute(select(Shop).where(Shop.idle_minutes.is_not(None))).scalars()
     for shop in list(shops):
-        count = sum(remind(tab, now) for tab in idle_tabs(shop, now))
-        if count:
-            bump_shop(shop.id)
-        reminded += count
+        reminded += sum(remind(tab, now) for tab in idle_tabs(shop, now))
     db.session.commit()
     return reminded
 

@@ -381,6 +381,19 @@ def remind_to_pay(tab: Tab) -> list[PushMessage]:
     )
 
 
+def still_here(tab: Tab) -> list[PushMessage]:
+    """The one automatic "still here?" for an idle tab (services/idle.py), to the
+    phones that take notifications; the tab page's banner needs nothing sent."""
+    if not subscriptions(tab):
+        return []
+    due = format_money(tab.due, tab.currency, tab.shop.locale)
+    # In English like the other pushes: the sweep runs outside any request.
+    body = f"Still here? Your tab is open: {due}."
+    return _enqueue(
+        tab, REMINDER_MESSAGE, _payload(tab, REMINDER_MESSAGE, body, f"/tab/{tab.public_id}")
+    )
+
+
 # -- what staff see ----------------------------------------------------------------
 
 

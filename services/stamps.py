@@ -10,15 +10,12 @@ same columns, audit entry and day's figures as a comp staff give.
 
 from dataclasses import dataclass
 
-from flask_babel import gettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from extensions import db
 from models import LoyaltyStamp, MenuItem, Shop, Tab, TabLine
-from models.base import utcnow
 from models.tab import ADJUST_NONE, COMP, LINE_VOID
-from models.trust import EARNED, REDEEMED
-from services import Conflict, NotFound, Refused, audit
+from models.trust import EARNED
 
 LOYALTY = "loyalty"
 
@@ -29,7 +26,7 @@ def categories(shop: Shop) -> set[str]:
     return {name for name in shop.loyalty_categories.split("\n") if name}
 
 
-def _holder(tab: Tab) -> tuple[str | None, int | None]:
+def holder(tab: Tab) -> tuple[str | None, int | None]:
     card_id = tab.card_id if tab.card is not None and tab.card.is_personal else None
     return tab.phone_id, card_id
 
@@ -79,7 +76,7 @@ def paid_units(line: TabLine) -> int:
 def tab_paid(tab: Tab) -> int:
     """The tab was paid in full: its phone and card earn a stamp per paid item of the
     card's categories. Returns the stamps earned."""
-    phone_id, card_id = _holder(tab)
+    phone_id, card_id = holder(tab)
     if not (phone_id or card_id) or not tab.shop.loyalty_every:
         return 0
     earned = sum(paid_units(line) for line in eligible_lines(tab))
@@ -118,7 +115,7 @@ def stamp_card(tab: Tab, phone_id: str | None) -> StampCard | None:
     """What the bill and receipt show the tab's own phone; None when the shop has no
     stamp card or the phone is not the tab's."""
     every = tab.shop.loyalty_every
-    holder_phone, card_id = _holder(tab)
+    holder_phone, card_id = holder(tab)
     if not every or phone_id is None or phone_id != holder_phone:
         return None
     stamps = balance(tab.shop_id, holder_phone, card_id)
@@ -129,85 +126,14 @@ def stamp_card(tab: Tab, phone_id: str | None) -> StampCard | None:
     ).scalar_one()
     free = []
     if tab.is_live and stamps >= every:
-        free = [line for line in eligible_lines(tab) if _can_be_free(line)]
+        free = [line for line in eligible_lines(tab) if can_be_free(line)]
     return StampCard(every, stamps, int(earned_here), free)
 
 
-def _can_be_free(line: TabLine) -> bool:
+def can_be_free(line: TabLine) -> bool:
     return (
         line.status != LINE_VOID
         and line.payment_id is None
         and line.adjustment == ADJUST_NONE
         and line.unit_price > 0
     )
-
-
-def redeem(tab: Tab, line_id, phone_id: str | None) -> TabLine:
-    """ "Use my free coffee": one of the line's items comes off the bill, paid for with
-    a card's worth of stamps."""
-    from services.adjustments import _close_if_covered
-    from services.tabs import _touch_tab, bump_shop
-
-    every = tab.shop.loyalty_every
-    holder_phone, card_id = _holder(tab)
-    if not every:
-        raise Refused(gettext("This café has no stamp card."))
-    if phone_id is None or phone_id != holder_phone:
-        raise Refused(gettext("Only the phone that opened the tab can use its stamps."))
-    _touch_tab(tab)
-    line = next((each for each in eligible_lines(tab) if each.id == line_id), None)
-    if line is None:
-        raise NotFound(gettext("That item doesn't earn stamps, or isn't on this tab."))
-    if not _can_be_free(line):
-        raise Conflict(gettext("%(item)s is already paid or changed.", item=line.name))
-    if tab.split_ways:
-        raise Conflict(gettext("The bill is being split equally; ask at the counter."))
-    if balance(tab.shop_id, holder_phone, card_id) < every:
-        raise Conflict(gettext("You don't have a free item yet."))
-    now = utcnow()
-    result = db.session.execute(
-        update(TabLine)
-        .where(
-            TabLine.id == line.id,
-            TabLine.payment_id.is_(None),
-            TabLine.adjustment == ADJUST_NONE,
-            TabLine.status != LINE_VOID,
-        )
-        .values(
-            discount=line.unit_price,
-            adjustment=COMP,
-            adjustment_reason=LOYALTY,
-            adjusted_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(gettext("%(item)s was just paid or changed; look again.", item=line.name))
-    db.session.refresh(line)
-    db.session.add(
-        LoyaltyStamp(
-            shop_id=tab.shop_id,
-            phone_id=holder_phone,
-            card_id=card_id,
-            tab_id=tab.id,
-            line_id=line.id,
-            kind=REDEEMED,
-            stamps=-every,
-            created_at=now,
-        )
-    )
-    audit.record(
-        COMP,
-        shop_id=tab.shop_id,
-        tab=tab,
-        line=line,
-        amount=line.unit_price,
-        reason=LOYALTY,
-        item=f"1 × {line.name}",
-        line_price=line.gross,
-        discount_before=0,
-        stamps=every,
-    )
-    _close_if_covered(tab, now)
-    bump_shop(tab.shop_id)
-    return line

@@ -271,7 +271,7 @@ def add_line(
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
         return repeat
-    trust.check_room(tab, item.price * quantity, staff)
+    trust.check_room(tab, selection.unit_price * quantity, staff)
     line = TabLine(
         shop_id=tab.shop_id,
         tab=tab,

@@ -157,7 +157,6 @@ def raise_limit(tab: Tab, staff: StaffMember) -> Tab:
             Tab.tab_limit == tab.tab_limit,
         )
         .values(
-            version=Tab.version + 1,
             tab_limit=raised,
             limit_raised_by=Tab.limit_raised_by + (raised - tab.tab_limit),
             limit_raised_at=utcnow(),
@@ -172,7 +171,6 @@ def raise_limit(tab: Tab, staff: StaffMember) -> Tab:
     audit.record(
         "limit_raised", shop_id=tab.shop_id, staff=staff, tab=tab, amount=by, limit=tab.tab_limit
     )
-    _bump_shop(tab.shop_id)
     return tab
 
 
@@ -186,7 +184,6 @@ def lift_deposit(tab: Tab, staff: StaffMember) -> Tab:
             Tab.deposit_status == DEPOSIT_PENDING,
         )
         .values(
-            version=Tab.version + 1,
             deposit_status=DEPOSIT_WAIVED,
             deposit_reason=f"Lifted by {staff.display_name}",
         )
@@ -196,14 +193,7 @@ def lift_deposit(tab: Tab, staff: StaffMember) -> Tab:
     if result.rowcount != 1:
         raise Conflict(gettext("There is no deposit waiting on this tab."))
     audit.record("deposit_lifted", shop_id=tab.shop_id, staff=staff, tab=tab, amount=0)
-    _bump_shop(tab.shop_id)
     return tab
-
-
-def _bump_shop(shop_id: int) -> None:
-    from services.tabs import bump_shop
-
-    bump_shop(shop_id)
 
 
 # -- the owner's view -----------------------------------------------------------------
