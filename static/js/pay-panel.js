@@ -16,6 +16,7 @@
       money = new Intl.NumberFormat("en", { style: "currency", currency: currency });
     }
     var digits = money.resolvedOptions().maximumFractionDigits;
+    var decimals = new RegExp("^(.*)[.,]([0-9]{1," + Math.max(digits, 1) + "})$");
     var due = parseInt(form.getAttribute("data-due"), 10);
     var tip = form.querySelector("[name=tip]");
     var given = form.querySelector("[name=cash_given]");
@@ -29,9 +30,9 @@
       var body = (text || "").replace(/\s/g, "");
       if (!body) return 0;
       if (!/^[0-9.,]+$/.test(body)) return null;
-      var match = digits ? body.match(/^(.*)[.,]([0-9]{1,2})$/) : null;
+      var match = digits ? body.match(decimals) : null;
       var whole = (match ? match[1] : body).replace(/[.,]/g, "");
-      var fraction = match ? (match[2] + "00").slice(0, digits) : "";
+      var fraction = match ? (match[2] + "000").slice(0, digits) : "";
       if (!whole && !fraction) return null;
       return parseInt(whole || "0", 10) * Math.pow(10, digits) + parseInt(fraction || "0", 10);
     };
