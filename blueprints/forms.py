@@ -130,7 +130,10 @@ class PaymentForm(FlaskForm):
         ],
     )
     amount = StringField(_l("Bill"), validators=[DataRequired(_l("Enter the amount of the bill."))])
-    tip = StringField(_l("Tip"), default="0")
+    # Left out, the tip is the one the customers chose (services.payments).
+    tip = StringField(_l("Tip"))
+    # Said for cash, so the change to give back is worked out.
+    cash_given = StringField(_l("Cash given"))
     # Set when staff take what a phone asked to pay (its part and its tip).
     request_id = HiddenField()
 

@@ -54,7 +54,7 @@ from models.base import utcnow
 from models.payment import METHOD_LABELS, PAYMENT_METHODS
 from models.shop import closed_since
 from models.tab import LINE_LABELS, LINE_VOID
-from money import AmountError, format_money, format_plain, parse_amount
+from money import AmountError, format_money, parse_amount
 from services import NotFound, Refused, adjustments, parse_id, unit_of_work
 from services import checkout as checkout_service
 from services import options as options_service
@@ -407,20 +407,21 @@ def discount_line(line_id: int):
 def tab(tab_id: int):
     tab = shop_tab(tab_id)
     shop = current_user.shop
+    # The payment panel starts from what a customer asked to pay (the first request,
+    # or the one picked with ?for=); otherwise from the whole tab.
+    choices = pay_service.pay_choices(tab)
+    wanted = request.args.get("for")
+    chosen = next((c for c in choices if c.key == wanted), choices[0] if choices else None)
     return render_template(
         "staff/tab.html",
         shop=shop,
         tab=tab,
         items=menu_items(shop.id),
         payment_methods=PAYMENT_METHODS,
-        # The bill as it stands now: if the tab changes before staff tap "Record
-        # payment", the amounts differ and the payment is refused, not guessed at.
-        payment_form=PaymentForm(
-            formdata=None, amount=format_plain(tab.due, tab.currency, shop.locale), method="cash"
-        ),
+        choices=choices,
+        chosen=chosen,
         phones_notified=len(push_service.subscriptions(tab)),
         undelivered=push_service.failed_messages(shop.id, tab.id),
-        requests=pay_requests(tab),
         phone_name=lambda phone: pay_service.phone_name(tab, phone),
     )
 
@@ -466,23 +467,6 @@ def walked_out(tab_id: int):
     return done(gettext("Marked walked out: %(name)s.", name=tab.display_name), url_for(".counter"))
 
 
-def pay_requests(tab: Tab) -> list[dict]:
-    """What each phone asked to pay, ready for one tap: its part, its tip, its name."""
-    if not tab.is_live:
-        return []
-    asked = []
-    for asked_for in pay_service.open_requests(tab):
-        try:
-            part = pay_service.part_for(tab, asked_for.share, asked_for.phone_id)
-        except Refused:
-            continue
-        if part.gross:
-            tip = pay_service.request_tip(asked_for, part)
-            name = pay_service.phone_name(tab, asked_for.phone_id)
-            asked.append({"request": asked_for, "part": part, "tip": tip, "name": name})
-    return asked
-
-
 @bp.post("/tabs/<id:tab_id>/order")
 @login_required
 def order(tab_id: int):
@@ -506,30 +490,46 @@ def order(tab_id: int):
     )
 
 
+def payment_amounts(form: PaymentForm, tab: Tab) -> tuple[int, int | None, int | None]:
+    """The bill, the tip (None: no tip field at all, so the one the customers chose;
+    an empty field is no tip) and the cash given (None when not said)."""
+    locale, currency = tab.shop.locale, tab.currency
+    given = (form.cash_given.data or "").strip()
+    try:
+        amount = parse_amount(form.amount.data, currency, locale)
+        tip = form.tip.data
+        tip = None if tip is None else parse_amount(tip, currency, locale, allow_blank=True)
+        return amount, tip, parse_amount(given, currency, locale) if given else None
+    except AmountError as problem:
+        raise Refused(str(problem)) from None
+
+
+def paying_for(form: PaymentForm, tab: Tab) -> tuple[str, str | None]:
+    """The share and paying phone: the request staff took, or the whole tab."""
+    if not form.request_id.data:
+        return "all", None
+    asked = db.session.execute(
+        select(PayRequest).where(
+            PayRequest.id == (parse_id(form.request_id.data) or 0),
+            PayRequest.tab_id == tab.id,
+            PayRequest.shop_id == current_user.shop_id,
+        )
+    ).scalar_one_or_none()
+    if asked is None:
+        raise NotFound(gettext("That request to pay is not on this tab."))
+    return asked.share, asked.phone_id
+
+
 @bp.post("/tabs/<id:tab_id>/payment")
 @login_required
 def payment(tab_id: int):
+    """Staff took the money for what the panel showed: a phone's request (its part;
+    the tip it chose unless staff changed it) or the whole tab."""
     tab = shop_tab(tab_id)
     form = submitted(PaymentForm())
-    try:
-        locale = tab.shop.locale
-        amount = parse_amount(form.amount.data, tab.currency, locale)
-        tip = parse_amount(form.tip.data, tab.currency, locale, allow_blank=True)
-    except AmountError as problem:
-        raise Refused(str(problem)) from None
-    request_id = form.request_id.data
-    share, payer = "all", None
-    if request_id:
-        asked = db.session.execute(
-            select(PayRequest).where(
-                PayRequest.id == (parse_id(request_id) or 0),
-                PayRequest.tab_id == tab.id,
-                PayRequest.shop_id == current_user.shop_id,
-            )
-        ).scalar_one_or_none()
-        if asked is None:
-            raise NotFound(gettext("That request to pay is not on this tab."))
-        share, payer = asked.share, asked.phone_id
+    amount, tip, given = payment_amounts(form, tab)
+    share, payer = paying_for(form, tab)
+    locale = tab.shop.locale
     with unit_of_work():
         payment = pay_service.record_payment(
             tab,
@@ -540,24 +540,22 @@ def payment(tab_id: int):
             share=share,
             payer_phone_id=payer,
         )
+        cash = given if payment.method == "cash" else None
+        change = pay_service.change_for(cash, payment.received, tab.currency, locale)
+    method = METHOD_LABELS[payment.method]
     if tab.is_live:
-        return done(
-            gettext(
-                "Paid: %(name)s's part, %(method)s. Still owed: %(due)s.",
-                name=pay_service.phone_name(tab, payer),
-                method=METHOD_LABELS[payment.method],
-                due=format_money(tab.due, tab.currency, current_user.shop.locale),
-            ),
-            url_for(".tab", tab_id=tab_id),
+        message = gettext(
+            "Paid: %(name)s's part, %(method)s. Still owed: %(due)s.",
+            name=pay_service.phone_name(tab, payer),
+            method=method,
+            due=format_money(tab.due, tab.currency, locale),
         )
-    return done(
-        gettext(
-            "Paid: %(name)s, %(method)s.",
-            name=tab.display_name,
-            method=METHOD_LABELS[payment.method],
-        ),
-        url_for(".counter"),
-    )
+    else:
+        message = gettext("Paid: %(name)s, %(method)s.", name=tab.display_name, method=method)
+    if change is not None:
+        change_text = format_money(change, tab.currency, locale)
+        message += " " + gettext("Give back %(change)s in change.", change=change_text)
+    return done(message, url_for(".tab", tab_id=tab_id) if tab.is_live else url_for(".counter"))
 
 
 @bp.post("/tabs/<id:tab_id>/close")

@@ -201,7 +201,7 @@ def _lock(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
 def record_payment(
     tab: Tab,
     amount: int,
-    tip: int,
+    tip: int | None,
     method: str,
     *,
     staff: StaffMember | None = None,
@@ -214,14 +214,18 @@ def record_payment(
 
     `amount` is what the payer was shown. If the tab changed since, the amounts
     differ and the payment is refused rather than guessed at.
+
+    `tip` None is the tip the customers chose for this part (`tip_asked`), so a tip
+    is never dropped by leaving it out; a tip staff set otherwise is kept as given,
+    and the audit entry says what the customers had chosen.
     """
     if method not in PAYMENT_METHODS:
         raise Refused("Choose cash or card.")
-    if not isinstance(amount, int) or not isinstance(tip, int):
+    if not isinstance(amount, int) or not isinstance(tip, int | None):
         raise Refused("Amounts are whole numbers of minor units.")
     if amount < 0:
         raise Refused("Amounts cannot be negative.")
-    if tip < 0:
+    if tip is not None and tip < 0:
         raise Refused("A tip cannot be negative.")
     if staff is None and provider == COUNTER:
         raise Refused("A counter payment is recorded by staff.")
@@ -238,7 +242,13 @@ def record_payment(
             f"the amount entered was {format_money(amount, tab.currency, shop.locale)}. "
             "Check the bill and try again."
         )
+    asked = tip_asked(tab, share, payer_phone_id)
+    if tip is None:
+        tip = asked or 0
     check_tip(tip, part.gross, tab.currency, shop.locale)
+    # Staff may change the tip the customer chose (they said so at the counter);
+    # the audit keeps what was chosen, so a dropped tip is never silent.
+    changed = {"tip_asked": asked} if staff and asked is not None and asked != tip else {}
     now = utcnow()
     payment = Payment(
         receipt_number=next_receipt_number(tab.shop_id),
@@ -286,6 +296,7 @@ def record_payment(
         tip=tip,
         deposit_applied=part.deposit,
         payment_id=payment.id,
+        **changed,
     )
     if tab.owed == 0:
         close_as_paid(tab, now)
@@ -331,6 +342,77 @@ def request_tip(request: PayRequest, part: Part) -> int:
     if request.tip_percent is not None:
         return tip_for_percent(part.gross, request.tip_percent)
     return request.tip_amount or 0
+
+
+def tip_asked(tab: Tab, share: str, phone_id: str | None) -> int | None:
+    """The tip the customers chose for what a payment covers: the paying phone's
+    request for that share, or for the whole tab every open request's (a whole-tab
+    payment settles them all). None when nobody asked to pay for it."""
+    tips = []
+    for asked in open_requests(tab):
+        if share == SHARE_ALL or (asked.phone_id == phone_id and asked.share == share):
+            try:
+                tips.append(request_tip(asked, part_for(tab, asked.share, asked.phone_id)))
+            except (Refused, Conflict):
+                continue  # that part is paid already or no longer exists
+    return sum(tips) if tips else None
+
+
+@dataclass
+class PayChoice:
+    """One thing staff can take payment for on a tab: what a phone asked to pay, or
+    the whole tab, each with the tip the customers chose."""
+
+    key: str  # the request's id, or "all"
+    name: str
+    share: str
+    due: int
+    tip: int
+    request: PayRequest | None = None
+
+    @property
+    def to_take(self) -> int:
+        return self.due + self.tip
+
+
+WHOLE_TAB = "all"
+
+
+def pay_choices(tab: Tab) -> list[PayChoice]:
+    """What the staff page offers to take: each open request to pay (its part and
+    tip), then the whole tab unless a phone asked for exactly that."""
+    if not tab.is_live or not tab.owed:
+        return []
+    choices = []
+    for asked in open_requests(tab):
+        try:
+            part = part_for(tab, asked.share, asked.phone_id)
+        except (Refused, Conflict):
+            continue
+        if part.gross:
+            name = phone_name(tab, asked.phone_id)
+            tip = request_tip(asked, part)
+            choices.append(PayChoice(str(asked.id), name, asked.share, part.due, tip, asked))
+    if not any(choice.share == SHARE_ALL for choice in choices):
+        whole = part_for(tab, SHARE_ALL, None)
+        tip = tip_asked(tab, SHARE_ALL, None) or 0
+        choices.append(PayChoice(WHOLE_TAB, tab.display_name, SHARE_ALL, whole.due, tip))
+    return choices
+
+
+def change_for(given: int | None, to_take: int, currency: str, locale: str) -> int | None:
+    """The change to hand back from the cash given (None when not said)."""
+    if given is None:
+        return None
+    if given < to_take:
+        raise Refused(
+            gettext(
+                "The cash given (%(given)s) is less than the %(due)s to take.",
+                given=format_money(given, currency, locale),
+                due=format_money(to_take, currency, locale),
+            )
+        )
+    return given - to_take
 
 
 def ask_to_pay(

@@ -1,5 +1,6 @@
 """Helpers shared by the paying tests (tips, deposit, sharing, splitting)."""
 
+import html
 import re
 
 from sqlalchemy import select
@@ -42,13 +43,20 @@ def ask_to_pay(phone, public_id: str, share: str = "all", tip: str = "none", cus
 
 
 def asked_on_staff_page(staff, tab_id: int) -> dict[str, dict]:
-    """The 'Asked to pay' rows staff see: {name: {request_id, amount, tip}}."""
+    """What each phone asked to pay, as the staff page's payment panel fills it in:
+    {name: {request_id, amount, tip}} (each request picked in turn with ?for=)."""
     page = staff.get(f"/staff/tabs/{tab_id}").get_data(as_text=True)
+    keys = [key for key in re.findall(r'data-choice="([^"]+)"', page) if key != "all"] or [None]
     rows = {}
-    for block in re.findall(r'<li class="tab-row pay-request"(.*?)</li>', page, re.S):
-        name = re.search(r"<strong>(.*?)</strong>", block).group(1)
-        values = dict(re.findall(r'name="(request_id|amount|tip)" value="([^"]*)"', block))
-        rows[name] = values
+    for key in keys:
+        if key is not None:
+            page = staff.get(f"/staff/tabs/{tab_id}?for={key}").get_data(as_text=True)
+        form = re.search(r"<form[^>]*data-pay-form.*?</form>", page, re.S)
+        if form is None:
+            continue
+        values = dict(re.findall(r'name="(request_id|amount|tip)" value="([^"]*)"', form.group(0)))
+        if "request_id" in values:
+            rows[html.unescape(re.search(r'data-payer="([^"]*)"', form.group(0)).group(1))] = values
     return rows
 
 

@@ -98,7 +98,8 @@ def test_a_phone_alone_pays_in_three_taps_from_its_tab(cafe, context, in_app):
     assert taps.count <= 3
 
     staff_on_tab(counter, cafe.staff, public_id, in_app)
-    counter.get_by_role("button", name="Ana paid by card").tap()
+    expect(counter.locator("[data-to-take]")).to_have_text("€7.59")
+    counter.get_by_role("button", name="Paid by card").tap()
     expect(counter.locator(".flash-success")).to_contain_text("Paid: Ana, card.")
 
     expect(phone).to_have_url(re.compile(rf"/tab/{public_id}/receipt$"), timeout=LIVE_TIMEOUT_MS)
@@ -146,9 +147,12 @@ def test_two_phones_share_a_tab_and_each_pays_its_own_items(cafe, context, in_ap
 
     # The counter takes each one's part.
     staff_on_tab(counter, cafe.staff, public_id, in_app)
-    counter.get_by_role("button", name="Ben paid by cash").tap()
+    counter.get_by_role("link", name=re.compile("Ben")).tap()
+    expect(counter.locator("[data-pay-form]")).to_have_attribute("data-payer", "Ben")
+    counter.get_by_role("button", name="Paid by cash").tap()
     expect(counter.locator(".flash-success")).to_contain_text("Still owed: €3.80")
-    counter.get_by_role("button", name="Ana paid by card").tap()
+    expect(counter.locator("[data-pay-form]")).to_have_attribute("data-payer", "Ana")
+    counter.get_by_role("button", name="Paid by card").tap()
     expect(counter.locator(".flash-success")).to_contain_text("Paid:")
 
     for page in (ana, ben):

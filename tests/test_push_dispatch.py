@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PushMessage, PushSubscription
-from tests.helpers import load_tab, open_tab, order, subscribe_push
+from tests.helpers import load_tab, open_tab, order, subscribe_push, visible_text
 from tests.push_service import Fault
 
 
@@ -167,6 +167,25 @@ def test_gives_up_after_the_limit_and_staff_see_it(
     assert "Not delivered" in page and "Ready" in page
     live = staff_client.get("/staff/live", headers={"Accept": "application/json"})
     assert "Notifications not delivered" in live.json["html"]
+
+
+def test_staff_are_told_in_words_never_the_push_services_error(
+    ready_message, dispatcher, push_service, in_app, staff_client
+):
+    push_service.fail_next(413)
+    dispatcher.run_once()
+    error = message(in_app).last_error
+    assert error
+    words = "this phone's notifications failed; tell them in person."
+    pages = [
+        staff_client.get("/staff").get_data(as_text=True),
+        staff_client.get(f"/staff/tabs/{ready_message.id}").get_data(as_text=True),
+        staff_client.get("/staff/live", headers={"Accept": "application/json"}).json["html"],
+    ]
+    for page in pages:
+        shown = " ".join(visible_text(page).split())
+        assert words in shown.lower()
+        assert error not in shown and "413" not in shown
 
 
 def test_other_4xx_fail_at_once(ready_message, dispatcher, push_service, in_app):
