@@ -241,6 +241,8 @@ def arg_values(world, name: str) -> st.SearchStrategy:
         "category_id": [a.category, a.spare_category, b.category],
         # Never the logins the fuzz uses: deactivating them would end the run's reach.
         "member_id": [a.spare_member, b.staff, b.spare_member],
+        "group_id": [a.group, b.group],
+        "choice_id": [a.choice, b.choice],
     }
     tokens = {
         "public_id": [

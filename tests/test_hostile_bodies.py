@@ -37,6 +37,8 @@ def real_path(world, route) -> str:
         "item_id": a.spare_item,
         "category_id": a.spare_category,
         "member_id": a.spare_member,
+        "group_id": a.group,
+        "choice_id": a.choice,
         "public_id": world.tab_public_id,
         "code": a.table_code,
         "token": world.join_token,

@@ -52,6 +52,7 @@ def world(cafe, create_card, new_client, staff_client, in_app):
             "code": [cafe.personal.code, revoked.code, "no-such-card"],
             "token": [token, "no-such-invitation"],
             "line_id": [line_id, 999_999],
+            "item_id": [cafe.flat_white.id, 999_999],
         },
     }
 
