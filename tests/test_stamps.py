@@ -44,6 +44,19 @@ def test_paid_coffees_earn_stamps_shown_on_the_receipt(stamp_cafe, phone, staff_
     assert "1 more stamp and the next one is free." in receipt
 
 
+def test_the_next_tab_shows_the_stamp_card_while_ordering(
+    stamp_cafe, phone, staff_client, in_app
+):
+    first = open_tab(phone, stamp_cafe.table)
+    order(phone, first, stamp_cafe.flat_white, 2)
+    pay_whole_tab(staff_client, in_app, first)
+
+    second = open_tab(phone, stamp_cafe.table)
+    page = visible_text(phone.get(f"/tab/{second}").get_data(as_text=True))
+    assert "Stamp card" in page
+    assert "1 more stamp and the next one is free." in page
+
+
 def test_no_stamps_on_a_walk_out_or_a_comped_line(stamp_cafe, phone, staff_client, in_app):
     walked = open_tab(phone, stamp_cafe.table)
     order(phone, walked, stamp_cafe.flat_white, 3)
