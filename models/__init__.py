@@ -10,6 +10,7 @@ from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember, StaffSession
+from models.station import Station, StationRoute
 from models.tab import Tab, TabLine, TabMember
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "StripeEvent",
     "StaffMember",
     "StaffSession",
+    "Station",
+    "StationRoute",
     "Tab",
     "TabLine",
     "TabMember",

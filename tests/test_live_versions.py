@@ -142,6 +142,10 @@ def world(app, cafe, create_staff):
                 text("SELECT id FROM menu_categories WHERE shop_id = :s LIMIT 1"), {"s": shop_id}
             ),
         }
+        stations = db.metadata.tables["stations"]
+        world["stations"] = db.session.execute(
+            stations.insert().values(**new_row(stations, world))
+        ).inserted_primary_key[0]
         subscriptions = db.metadata.tables["push_subscriptions"]
         world["push_subscriptions"] = db.session.execute(
             subscriptions.insert().values(**new_row(subscriptions, world))
