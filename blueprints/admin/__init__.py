@@ -95,4 +95,13 @@ def day_title(when) -> str:
 
 
 # The page groups register their routes on `bp` when imported.
-from blueprints.admin import audit, cards, cash_up, day, menu, settings, staff  # noqa: E402,F401
+from blueprints.admin import (  # noqa: E402,F401
+    audit,
+    cards,
+    cash_up,
+    counter,
+    day,
+    menu,
+    settings,
+    staff,
+)
