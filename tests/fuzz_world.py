@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from extensions import db
-from models import MenuCategory, MenuItem, Shop, StaffMember, Tab, TabLine, TokenCard
+from models import (
+    MenuCategory,
+    MenuItem,
+    Shop,
+    StaffMember,
+    Station,
+    Tab,
+    TabLine,
+    TokenCard,
+)
 from tests.clients import TabbyClient
 
 PASSWORD = "correct-horse-battery"
@@ -99,6 +108,7 @@ def _seed_shop(n: int, **fields) -> dict:
         locale=fields.get("locale", "en_IE"),
         timezone=fields.get("timezone", "Europe/Dublin"),
         service_note="Table service until 17:00.",
+        board_key=f"board-{n}-{_unique()}",
     )
     db.session.add(shop)
     db.session.flush()
@@ -128,9 +138,12 @@ def _seed_shop(n: int, **fields) -> dict:
     personal = TokenCard(shop_id=shop.id, kind="personal", label="Card 1")
     spare_card = TokenCard(shop_id=shop.id, kind="table", label="Table 2")
     join_card = TokenCard(shop_id=shop.id, kind="personal", label="Card 2")
-    db.session.add_all([item, spare_item, table, personal, spare_card, join_card])
+    station = Station(shop_id=shop.id, name="Bar")
+    db.session.add_all([item, spare_item, table, personal, spare_card, join_card, station])
     db.session.flush()
     return {
+        "station": station.id,
+        "board_key": shop.board_key,
         "shop": shop.id,
         "staff_email": staff.email,
         "owner_email": owner.email,
@@ -250,9 +263,16 @@ def fresh_rows(app, shop_id: int) -> SimpleNamespace:
             password_hash=_password_hash,
             name=f"Fresh {n}",
         )
-        db.session.add_all([category, item, card, member])
+        station = Station(shop_id=shop_id, name=f"Station {n}")
+        db.session.add_all([category, item, card, member, station])
         db.session.commit()
-        return SimpleNamespace(category=category.id, item=item.id, card=card.id, member=member.id)
+        return SimpleNamespace(
+            category=category.id,
+            item=item.id,
+            card=card.id,
+            member=member.id,
+            station=station.id,
+        )
 
 
 def phone_cookie(client: TabbyClient) -> str | None:

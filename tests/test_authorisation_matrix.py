@@ -58,6 +58,14 @@ CLASSES = {
     "payments.card_done": TAB,
     "payments.card_cancelled": TAB,
     "payments.stripe_webhook": WEBHOOK,
+    # The ready board: a secret address, no login (the owner rotates it).
+    "tickets.ready_board": PUBLIC,
+    "tickets.ready_board_live": PUBLIC,
+    "tickets.bump": STAFF,
+    "tickets.serve": STAFF,
+    "tickets.recall": STAFF,
+    "tickets.station": STAFF,
+    "tickets.station_live": STAFF,
     "staff.login": LOGIN,
     "staff.logout": LOGOUT,
 }
@@ -159,6 +167,8 @@ def url_for_route(world, rule: str, args: tuple, acting: bool, kind: str = STAFF
         "item_id": fresh.item if acting else a.item,
         "category_id": fresh.category if acting else a.category,
         "member_id": fresh.member if acting else a.staff,
+        "station_id": fresh.station if acting else a.station,
+        "key": a.board_key,
     }
     path = PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), rule)
     assert "<" not in path, rule

@@ -264,3 +264,13 @@ def test_a_rotated_board_address_stops_working(cafe, login, new_client, in_app):
 def test_a_shop_without_a_board_has_no_board_address(cafe, new_client, in_app):
     assert in_app(lambda: db.session.get(Shop, cafe.shop.id).board_key) is None
     assert new_client().get("/board/x").status_code == 404
+
+
+def test_the_tab_page_says_how_the_customer_will_be_told(cafe, ana, login):
+    phone, public_id = ana
+    assert "this page shows it" in phone.get(f"/tab/{public_id}").get_data(as_text=True)
+
+    board_key(cafe, login)
+
+    html = phone.get(f"/tab/{public_id}").get_data(as_text=True)
+    assert "watch the screen at the counter" in html
