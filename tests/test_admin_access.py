@@ -7,7 +7,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from extensions import db
-from models import MenuCategory
+from models import MenuCategory, Station
 from services.printing import short_reference
 
 # A POST body every back-office form accepts, so a refusal is about who asks, not what.
@@ -35,6 +35,7 @@ ID_ARGS = {
     "item_id": lambda c: c.flat_white.id,
     "member_id": lambda c: c.staff.id,
     "category_id": lambda c: c.category.id,
+    "station_id": lambda c: c.station.id,
 }
 
 
@@ -59,7 +60,13 @@ def shop_a(cafe, in_app):
         db.session.add(category)
         return category
 
+    def add_station():
+        station = Station(shop_id=cafe.shop.id, name="Bar")
+        db.session.add(station)
+        return station
+
     cafe.category = in_app(add_category)
+    cafe.station = in_app(add_station)
     return cafe
 
 

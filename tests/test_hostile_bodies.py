@@ -37,6 +37,8 @@ def real_path(world, route) -> str:
         "item_id": a.spare_item,
         "category_id": a.spare_category,
         "member_id": a.spare_member,
+        "station_id": a.station,
+        "key": a.board_key,
         "public_id": world.tab_public_id,
         "code": a.table_code,
         "token": world.join_token,
