@@ -274,3 +274,46 @@ def test_the_tab_page_says_how_the_customer_will_be_told(cafe, ana, login):
 
     html = phone.get(f"/tab/{public_id}").get_data(as_text=True)
     assert "watch the screen at the counter" in html
+
+
+def test_the_preparing_step_shows_only_when_the_shop_turns_it_on(cafe, ana, staff_client, login):
+    phone, public_id = ana
+    ordered(phone, public_id, cafe.flat_white)
+    assert 'value="preparing"' not in board(staff_client)["html"]
+
+    owner = login(cafe.owner)
+    response = owner.post_form(
+        "/admin/counter/tickets", {"preparing_step": "y", "warn": "4", "late": "8"}
+    )
+
+    assert response.status_code == 303
+    assert 'value="preparing"' in board(staff_client)["html"]
+    page = staff_client.get("/staff").get_data(as_text=True)
+    assert 'data-warn="4" data-late="8"' in page
+
+
+@pytest.mark.parametrize(("warn", "late"), [("10", "5"), ("0", "5"), ("x", "5"), ("5", "999")])
+def test_bad_ticket_ages_are_refused_and_change_nothing(cafe, login, in_app, warn, late):
+    response = login(cafe.owner).post_form("/admin/counter/tickets", {"warn": warn, "late": late})
+
+    assert response.status_code == 400
+    shop = in_app(lambda: db.session.get(Shop, cafe.shop.id))
+    assert (shop.ticket_warn_minutes, shop.ticket_late_minutes) == (5, 10)
+
+
+def test_a_station_needs_a_unique_name(cafe, login):
+    owner = login(cafe.owner)
+    assert owner.post_form("/admin/counter/stations", {"name": "Bar"}).status_code == 303
+    assert owner.post_form("/admin/counter/stations", {"name": " bar "}).status_code == 400
+    assert owner.post_form("/admin/counter/stations", {"name": ""}).status_code == 400
+
+
+def test_a_category_routed_to_another_shops_station_is_refused(cafe, other_cafe, login, stations):
+    other = login(other_cafe.owner)
+    other.post_form("/admin/counter/stations", {"name": "Bar"})
+
+    response = login(cafe.owner).post_form(
+        "/admin/counter/routes", {"category": ["Coffee"], "station": ["999999"]}
+    )
+
+    assert response.status_code == 400
