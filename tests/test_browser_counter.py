@@ -52,8 +52,10 @@ def no_sideways_scroll(page):
 
 @pytest.mark.parametrize("screen", SCREENS, ids=list(SCREENS))
 def test_tickets_bump_recall_and_reach_the_stations_and_the_ready_board(
-    browser, live_server, cafe, new_client, shop_with_stations, screen
+    browser, live_server, cafe, new_client, shop_with_stations, screen, output_dir
 ):
+    folder = output_dir / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
     stations, board_path = shop_with_stations
     context = browser.new_context(base_url=live_server, **SCREENS[screen])
     counter = context.new_page()
@@ -92,6 +94,7 @@ def test_tickets_bump_recall_and_reach_the_stations_and_the_ready_board(
     else:
         assert abs(second["y"] - first["y"]) < 1
     no_sideways_scroll(counter)
+    counter.screenshot(path=str(folder / f"counter-tickets-{screen}.png"))
 
     # The bar sees only the coffees; tapping Ana's makes it ready.
     expect(bar.locator(".queue-row")).to_have_count(2, timeout=LIVE_TIMEOUT_MS)
@@ -110,6 +113,9 @@ def test_tickets_bump_recall_and_reach_the_stations_and_the_ready_board(
     expect(board.locator(".ready-entry")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     expect(board.locator(".ready-entry")).to_contain_text("Ana")
     expect(board.locator("#ready-body")).not_to_contain_text("€")
+    if screen == "tablet":
+        board.screenshot(path=str(folder / "ready-board.png"))
+        bar.screenshot(path=str(folder / "station-bar-tablet.png"))
 
     # Undo within the minute: back to making, and off the board.
     anas.get_by_role("button", name=re.compile("^Undo")).click()
