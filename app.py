@@ -114,12 +114,13 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import admin, customer, health, payments, photos, push, pwa, staff
+    from blueprints import admin, customer, health, payments, photos, push, pwa, staff, tickets
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(customer.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(tickets.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(push.bp)

@@ -1,4 +1,4 @@
-"""The counter's rows (the queue's lines, the tabs waiting to pay, the open tabs),
+"""The counter's rows (the queue's tickets, the tabs waiting to pay, the open tabs),
 each drawn once and kept while what it shows is unchanged.
 
 With a couple of hundred tabs open, drawing every row on every poll costs tens of
@@ -8,6 +8,9 @@ shows: its tab's version (which the database moves with every change to the tab 
 its lines), the line's status, the shop's settings (currency, locale), the language,
 and whether the shop closed since the tab opened. Not the age a row shows ("4 min"):
 live.js brings every `time[data-since]` up to date in the browser.
+
+A ticket is kept under its tab's version (which moves with each of its lines), its
+lines and their statuses, and the station it is drawn for.
 
 The queue's buttons are forms, each with the CSRF token of the page it is shown
 on: a kept row holds a stand-in, swapped for this request's token as it goes out.
@@ -22,9 +25,10 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from caching import MemoryCache
-from models import Shop, TabLine
+from models import Shop, Station
 from models.base import as_utc, utcnow
 from services.counter import CounterView, LiveTab, tabs_with_lines
+from services.tickets import Ticket
 
 ROWS_KEPT = 5000  # per process: far more rows than one shop's counter shows
 MACROS = "staff/_counter_rows.html"
@@ -82,16 +86,35 @@ class _Drawing:
             past_closing,
         )
 
-    def line_key(self, line: TabLine) -> tuple:
+    def ticket_key(self, ticket: Ticket, station: Station | None) -> tuple:
         return (
-            "queue_row",
-            line.id,
-            as_utc(line.ordered_at),
-            line.status,
-            line.tab_id,
-            line.tab.version,
+            "ticket",
+            station.id if station else None,
+            station.name if station else None,
+            tuple((line.id, line.status) for line in ticket.lines),
+            as_utc(ticket.ordered_at),
+            ticket.tab.id,
+            ticket.tab.version,
+            self.shop.id,
+            self.shop.settings_version,
             self.language,
         )
+
+
+def draw_tickets(shop: Shop, tickets: list[Ticket], station: Station | None = None) -> list[Markup]:
+    """The tickets' HTML, drawing only those not kept."""
+    drawing = _Drawing(shop)
+    csrf = generate_csrf()
+    drawn = []
+    for ticket in tickets:
+        key = drawing.ticket_key(ticket, station)
+        html = drawing.kept.get(key)
+        if html is None:
+            draw = get_template_attribute(MACROS, "ticket_card")
+            html = draw(ticket, shop, station, CSRF_STAND_IN)
+            drawing.kept.put(key, html)
+        drawn.append(Markup(html.replace(CSRF_STAND_IN, csrf)))
+    return drawn
 
 
 def draw_rows(shop: Shop, view: CounterView) -> CounterRows:
@@ -101,15 +124,7 @@ def draw_rows(shop: Shop, view: CounterView) -> CounterRows:
     kept = drawing.kept
     rows = CounterRows()
 
-    csrf = generate_csrf()
-    for line in view.queue:
-        key = drawing.line_key(line)
-        html = kept.get(key)
-        if html is None:
-            html = get_template_attribute(MACROS, "queue_row")(line, CSRF_STAND_IN)
-            kept.put(key, html)
-        rows.queue.append(Markup(html.replace(CSRF_STAND_IN, csrf)))
-
+    rows.queue = draw_tickets(shop, view.board.tickets)
     wanted = [("waiting_row", tab) for tab in view.waiting_to_pay] + [
         ("open_row", tab) for tab in view.open_tabs
     ]

@@ -214,6 +214,16 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Category name"))
 
 
+class TicketSettingsForm(FlaskForm):
+    preparing_step = BooleanField(_l('Lines go through "Preparing" before "Ready"'))
+    warn = StringField(_l("A ticket turns amber after (minutes)"))
+    late = StringField(_l("A ticket turns red after (minutes)"))
+
+
+class StationForm(FlaskForm):
+    name = StringField(_l("Station name (e.g. Bar, Kitchen)"))
+
+
 class MenuItemForm(FlaskForm):
     name = StringField(_l("Name"))
     description = TextAreaField(_l("Description (optional)"))

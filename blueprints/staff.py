@@ -311,7 +311,8 @@ def counter_live():
     view = counter_view(shop.id)
     response = jsonify(
         version=version,
-        queue_ids=[line.id for line in view.queue],
+        queue_ids=view.board.line_ids,
+        ticket_ids=[ticket.key for ticket in view.board.tickets],
         waiting_ids=[tab.id for tab in view.waiting_to_pay],
         attention_ids=[line.id for line in view.needs_attention],
         html=render_template(

@@ -12,7 +12,8 @@ What a newcomer must know:
   every table and proves it; a new table fails there until it is covered or named
   as shown on no live page.
 - **An ETag is built from versions, by one function per page kind** (etags.py):
-  the tab page, the tab's poll, the bill's poll, the counter. Each also names the
+  the tab page, the tab's poll, the bill's poll, the counter, a station's board,
+  the public ready board. Each also names the
   language and the release, since the same versions drawn in Korean, or by newer
   templates, are another page. Nothing else writes an ETag.
 - **Polls and 304s.** An open tab page polls `/tab/<id>/live` every few seconds
@@ -31,16 +32,26 @@ What a newcomer must know:
   that owns the tab gets its 304 here; anything else is Flask's to decide.
 """
 
-from live.etags import bill_etag, counter_etag, release, tab_page_etag, tab_poll_etag
+from live.etags import (
+    bill_etag,
+    counter_etag,
+    ready_board_etag,
+    release,
+    station_etag,
+    tab_page_etag,
+    tab_poll_etag,
+)
 from live.phone import PHONE_COOKIE, phone_signer, read_phone
 
 __all__ = [
     "PHONE_COOKIE",
     "bill_etag",
     "counter_etag",
+    "ready_board_etag",
     "phone_signer",
     "read_phone",
     "release",
+    "station_etag",
     "tab_page_etag",
     "tab_poll_etag",
 ]

@@ -67,3 +67,26 @@ def counter_etag(
         f"counter-{shop_id}-{live_version}-{settings_version}-{staff_id}-{int(past_closing)}"
         f"-{language}-{release()}"
     )
+
+
+def station_etag(
+    shop_id: int,
+    station_id: int,
+    live_version: int,
+    settings_version: int,
+    staff_id: int,
+    language: str,
+) -> str:
+    """A station's board and its poll: the shop's versions (stations and their routes
+    move the live version), the station, and who is looking (its forms carry their
+    CSRF token)."""
+    return (
+        f"station-{shop_id}-{station_id}-{live_version}-{settings_version}-{staff_id}"
+        f"-{language}-{release()}"
+    )
+
+
+def ready_board_etag(shop_id: int, live_version: int, settings_version: int, language: str) -> str:
+    """The public ready board's poll: the shop's versions (its key is a setting, so a
+    rotated key is another board)."""
+    return f"ready-{shop_id}-{live_version}-{settings_version}-{language}-{release()}"

@@ -11,6 +11,7 @@ from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember, StaffSession
+from models.station import Station, StationRoute
 from models.tab import Tab, TabLine, TabMember
 from models.trust import LoyaltyStamp
 
@@ -35,6 +36,8 @@ __all__ = [
     "StripeEvent",
     "StaffMember",
     "StaffSession",
+    "Station",
+    "StationRoute",
     "Tab",
     "TabLine",
     "TabMember",

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, FetchedValue, String, Text
+from sqlalchemy import CheckConstraint, FetchedValue, String, Text, false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,6 +84,13 @@ class Shop(db.Model):
     loyalty_every: Mapped[int | None]
     loyalty_categories: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The counter's tickets: whether lines go through "Preparing" before "Ready", and
+    # after how many minutes a ticket shows as getting old, then late.
+    preparing_step: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ticket_warn_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
+    ticket_late_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The ready board's secret (its URL, /board/<key>); None: the shop shows no board.
+    board_key: Mapped[str | None] = mapped_column(String(43), unique=True, index=True)
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.
     last_receipt_number: Mapped[int] = mapped_column(default=0, server_default="0")

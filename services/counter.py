@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from extensions import db
 from models import Tab, TabLine, TokenCard
 from models.tab import DEPOSIT_PENDING, LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
+from services.tickets import Board, board
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class LiveTab:
 
 @dataclass
 class CounterView:
-    queue: list[TabLine]
+    # The queue as tickets (services/tickets.py), every station's lines.
+    board: Board
     # Oldest pay request first, then every other live tab, oldest first.
     waiting_to_pay: list[LiveTab]
     open_tabs: list[LiveTab]
@@ -57,7 +59,7 @@ def counter_view(shop_id: int) -> CounterView:
     )
     pending = [tab.id for tab in live if tab.deposit_pending]
     return CounterView(
-        queue=queue(shop_id),
+        board=board(shop_id, queue(shop_id)),
         waiting_to_pay=waiting,
         open_tabs=[tab for tab in live if not tab.waiting_to_pay],
         deposits_to_take=list(tabs_with_lines(shop_id, pending).values()),

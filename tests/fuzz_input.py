@@ -225,6 +225,8 @@ def _usual_role(endpoint: str) -> str:
         return "owner"
     if endpoint.startswith("staff.") and endpoint != "staff.login":
         return "staff"
+    if endpoint.startswith("tickets.") and not endpoint.startswith("tickets.ready_board"):
+        return "staff"
     if endpoint.startswith(("customer.", "push.", "payments.")):
         return "tab_phone"
     return "anonymous"
@@ -243,6 +245,7 @@ def arg_values(world, name: str) -> st.SearchStrategy:
         "member_id": [a.spare_member, b.staff, b.spare_member],
         "group_id": [a.group, b.group],
         "choice_id": [a.choice, b.choice],
+        "station_id": [a.station, b.station],
     }
     tokens = {
         "public_id": [
@@ -253,6 +256,7 @@ def arg_values(world, name: str) -> st.SearchStrategy:
         ],
         "code": [a.table_code, a.personal_code, b.table_code, a.join_code],
         "token": [world.join_token],
+        "key": [a.board_key, b.board_key],
     }
     if name in ids:
         return st.one_of(st.sampled_from(ids[name]), st.sampled_from(junk_ids)).map(str)

@@ -20,6 +20,7 @@ from models import (
     OptionGroup,
     Shop,
     StaffMember,
+    Station,
     Tab,
     TabLine,
     TokenCard,
@@ -109,6 +110,7 @@ def _seed_shop(n: int, **fields) -> dict:
         locale=fields.get("locale", "en_IE"),
         timezone=fields.get("timezone", "Europe/Dublin"),
         service_note="Table service until 17:00.",
+        board_key=f"board-{n}-{_unique()}",
     )
     db.session.add(shop)
     db.session.flush()
@@ -140,11 +142,16 @@ def _seed_shop(n: int, **fields) -> dict:
     join_card = TokenCard(shop_id=shop.id, kind="personal", label="Card 2")
     group = OptionGroup(shop_id=shop.id, name="Milk", min_choices=0, max_choices=1)
     choice = OptionChoice(shop_id=shop.id, group=group, name="Oat milk", price_delta=40)
-    db.session.add_all([item, spare_item, table, personal, spare_card, join_card, group, choice])
+    station = Station(shop_id=shop.id, name="Bar")
+    db.session.add_all(
+        [item, spare_item, table, personal, spare_card, join_card, group, choice, station]
+    )
     db.session.flush()
     return {
         "group": group.id,
         "choice": choice.id,
+        "station": station.id,
+        "board_key": shop.board_key,
         "shop": shop.id,
         "staff_email": staff.email,
         "owner_email": owner.email,
@@ -267,7 +274,8 @@ def fresh_rows(app, shop_id: int) -> SimpleNamespace:
         )
         group = OptionGroup(shop_id=shop_id, name=f"Fresh group {n}", max_choices=1)
         choice = OptionChoice(shop_id=shop_id, group=group, name="Fresh choice", price_delta=0)
-        db.session.add_all([category, item, card, member, group, choice])
+        station = Station(shop_id=shop_id, name=f"Station {n}")
+        db.session.add_all([category, item, card, member, group, choice, station])
         db.session.commit()
         return SimpleNamespace(
             category=category.id,
@@ -276,6 +284,7 @@ def fresh_rows(app, shop_id: int) -> SimpleNamespace:
             member=member.id,
             group=group.id,
             choice=choice.id,
+            station=station.id,
         )
 
 

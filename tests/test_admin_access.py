@@ -7,7 +7,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from extensions import db
-from models import MenuCategory
+from models import MenuCategory, Station
 from services.printing import short_reference
 
 # A POST body every back-office form accepts, so a refusal is about who asks, not what.
@@ -38,6 +38,7 @@ ID_ARGS = {
     "group_id": lambda c: c.options.groups["Size"],
     # In another group than group_id: deleting one leaves the other to be deleted.
     "choice_id": lambda c: c.options.oat_milk,
+    "station_id": lambda c: c.station.id,
 }
 
 
@@ -64,7 +65,13 @@ def shop_a(cafe, in_app, add_options):
         db.session.add(category)
         return category
 
+    def add_station():
+        station = Station(shop_id=cafe.shop.id, name="Bar")
+        db.session.add(station)
+        return station
+
     cafe.category = in_app(add_category)
+    cafe.station = in_app(add_station)
     return cafe
 
 

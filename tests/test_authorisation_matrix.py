@@ -62,6 +62,14 @@ CLASSES = {
     "payments.card_done": TAB,
     "payments.card_cancelled": TAB,
     "payments.stripe_webhook": WEBHOOK,
+    # The ready board: a secret address, no login (the owner rotates it).
+    "tickets.ready_board": PUBLIC,
+    "tickets.ready_board_live": PUBLIC,
+    "tickets.bump": STAFF,
+    "tickets.serve": STAFF,
+    "tickets.recall": STAFF,
+    "tickets.station": STAFF,
+    "tickets.station_live": STAFF,
     "staff.login": LOGIN,
     "staff.logout": LOGOUT,
 }
@@ -165,7 +173,9 @@ def url_for_route(world, rule: str, args: tuple, acting: bool, kind: str = STAFF
         "member_id": fresh.member if acting else a.staff,
         "group_id": fresh.group if acting else a.group,
         "choice_id": fresh.choice if acting else a.choice,
-        "key": "0" * 32,
+        "station_id": fresh.station if acting else a.station,
+        # The ready board's secret, or a photo's content hash no photo has.
+        "key": a.board_key if rule.startswith("/board") else "0" * 32,
         "extension": "jpg",
     }
     path = PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), rule)

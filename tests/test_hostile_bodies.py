@@ -39,6 +39,8 @@ def real_path(world, route) -> str:
         "member_id": a.spare_member,
         "group_id": a.group,
         "choice_id": a.choice,
+        "station_id": a.station,
+        "key": a.board_key,
         "public_id": world.tab_public_id,
         "code": a.table_code,
         "token": world.join_token,

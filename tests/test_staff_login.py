@@ -208,6 +208,11 @@ STAFF_ROUTES = [
     ("POST", "/staff/tabs/<id:tab_id>/raise-limit"),
     ("POST", "/staff/tabs/<id:tab_id>/lift-deposit"),
     ("POST", "/staff/tabs/new"),
+    ("POST", "/staff/tickets/bump"),
+    ("POST", "/staff/tickets/serve"),
+    ("POST", "/staff/tickets/recall"),
+    ("GET", "/staff/stations/<id:station_id>"),
+    ("GET", "/staff/stations/<id:station_id>/live"),
 ]
 
 
@@ -262,6 +267,7 @@ def test_anonymous_visitors_are_sent_to_login_and_change_nothing(
         rule.replace("<id:tab_id>", str(target_tab))
         .replace("<id:line_id>", str(line_id))
         .replace("<id:card_id>", str(cafe.personal.id))
+        .replace("<id:station_id>", "1")  # login comes before the lookup
     )
     # What a signed-in member would send to make each of these change something.
     data = {
@@ -274,6 +280,7 @@ def test_anonymous_visitors_are_sent_to_login_and_change_nothing(
         "tip": "0",
         "card_id": cafe.personal.id,
         "customer_name": "Intruder",
+        "line": line_id,
     }
     visitor = new_client()
     visitor.get("/staff/login")  # a real CSRF token, so only the login check is left

@@ -99,6 +99,7 @@ from blueprints.admin import (  # noqa: E402,F401
     audit,
     cards,
     cash_up,
+    counter,
     day,
     menu,
     options,

@@ -1,0 +1,211 @@
+"""The counter's tickets under a busy shop: CPU per poll and per bump, in one process.
+
+    .venv/bin/python bench/counter.py                       # SQLite (a scratch file)
+    .venv/bin/python bench/counter.py --url postgresql://postgres@127.0.0.1:5432/tabby_x
+
+Seeds a café with two stations (Bar makes the coffee, Kitchen the food), 200 open
+tabs and 300 lines in play (every other tab of the first 200 orders food too), logs a
+barista in, then times with Flask's test client (CPU time, no HTTP): the counter's
+poll and each station board's poll, with their tickets kept and with every ticket
+drawn afresh; an unchanged poll (304); the public ready board's poll; and a bump
+(one ticket's lines ready, with its recall outside the timing). The database named by
+--url is emptied and migrated first: give it a scratch database.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PASSWORD = "bench-password-123"
+JSON = {"Accept": "application/json"}
+
+
+def seed(app, tabs: int, lines: int) -> dict:
+    from werkzeug.security import generate_password_hash
+
+    from extensions import db
+    from models import MenuItem, Shop, StaffMember, Station, StationRoute, Tab, TabLine
+    from models.base import utcnow
+
+    with app.app_context():
+        shop = Shop(slug="bench", name="Bench Café", currency="EUR", locale="en_IE")
+        db.session.add(shop)
+        db.session.flush()
+        staff = StaffMember(
+            shop_id=shop.id,
+            email="barista@bench.example.com",
+            role="staff",
+            name="Barista",
+            password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+        )
+        coffee = MenuItem(shop_id=shop.id, name="Flat white", price=380, category="Coffee")
+        toast = MenuItem(shop_id=shop.id, name="Toast", price=300, category="Food")
+        bar, kitchen = (
+            Station(shop_id=shop.id, name="Bar"),
+            Station(shop_id=shop.id, name="Kitchen", sort=1),
+        )
+        db.session.add_all([staff, coffee, toast, bar, kitchen])
+        db.session.flush()
+        db.session.add_all(
+            [
+                StationRoute(shop_id=shop.id, station_id=bar.id, category="Coffee"),
+                StationRoute(shop_id=shop.id, station_id=kitchen.id, category="Food"),
+            ]
+        )
+        start = utcnow() - timedelta(minutes=30)
+        made = 0
+        for n in range(tabs):
+            tab = Tab(shop_id=shop.id, currency="EUR", customer_name=f"Guest {n}", opened_at=start)
+            db.session.add(tab)
+            db.session.flush()
+            items = [coffee] + ([toast] if n < lines - tabs else [])
+            for item in items:
+                db.session.add(
+                    TabLine(
+                        shop_id=shop.id,
+                        tab_id=tab.id,
+                        menu_item_id=item.id,
+                        name=item.name,
+                        unit_price=item.price,
+                        ordered_at=start + timedelta(seconds=5 * n),
+                    )
+                )
+                made += 1
+        shop.board_key = "bench-board-key"
+        db.session.commit()
+        return {"bar": bar.id, "kitchen": kitchen.id, "email": staff.email, "lines": made}
+
+
+def cpu_ms(call, times: int) -> float:
+    call()
+    started = time.process_time()
+    for _ in range(times):
+        call()
+    return (time.process_time() - started) / times * 1000
+
+
+def run(url: str, tabs: int, lines: int, times: int) -> dict:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "PUSH_DISPATCHER": "off",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade(directory=str(ROOT / "migrations"))
+    seeded = seed(app, tabs, lines)
+
+    barista = app.test_client()
+    login = barista.get("/staff/login").get_data(as_text=True)
+    barista.post(
+        "/staff/login",
+        data={
+            "csrf_token": CSRF_META.search(login).group(1),
+            "email": seeded["email"],
+            "password": PASSWORD,
+        },
+    )
+    page = barista.get("/staff").get_data(as_text=True)
+    token = CSRF_META.search(page).group(1)
+    kept = app.extensions["counter_rows"]
+
+    def poll(path):
+        def call():
+            response = barista.get(path, headers=JSON)
+            assert response.status_code == 200, response.status_code
+
+        return call
+
+    def drawn(path):
+        def call():
+            kept.clear()
+            poll(path)()
+
+        return call
+
+    counter = "/staff/live"
+    bar = f"/staff/stations/{seeded['bar']}/live"
+    kitchen = f"/staff/stations/{seeded['kitchen']}/live"
+    etag = []
+
+    def unchanged():
+        if not etag:  # the counter as it stands after the bumps and recalls
+            etag.append(barista.get(counter, headers=JSON).headers["ETag"])
+        response = barista.get(counter, headers={**JSON, "If-None-Match": etag[0]})
+        assert response.status_code == 304
+
+    board = app.test_client()
+
+    def ready_board():
+        assert board.get("/board/bench-board-key/live").status_code == 200
+
+    tickets = barista.get(counter, headers=JSON).json["ticket_ids"]
+    html = barista.get(counter, headers=JSON).json["html"]
+    ticket_lines = {
+        int(key): [int(i) for i in re.findall(r'name="line" value="(\d+)"', body)]
+        for key, body in re.findall(r'data-ticket="(\d+)"(.*?)</ol>\s*</li>', html, re.S)
+    }
+    bumps = []
+    for key in tickets[:times]:
+        ids = ticket_lines.get(key) or [key]
+        started = time.process_time()
+        response = barista.post(
+            "/staff/tickets/bump", data={"csrf_token": token, "line": ids}, headers=JSON
+        )
+        bumps.append((time.process_time() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        barista.post("/staff/tickets/recall", data={"csrf_token": token, "line": ids}, headers=JSON)
+
+    result = {
+        "lines in play": seeded["lines"],
+        "counter poll, tickets kept": cpu_ms(poll(counter), times),
+        "counter poll, every ticket drawn": cpu_ms(drawn(counter), times),
+        "Bar board poll, tickets kept": cpu_ms(poll(bar), times),
+        "Bar board poll, every ticket drawn": cpu_ms(drawn(bar), times),
+        "Kitchen board poll, tickets kept": cpu_ms(poll(kitchen), times),
+        "counter poll, unchanged (304)": cpu_ms(unchanged, times * 5),
+        "ready board poll": cpu_ms(ready_board, times),
+        "bump one ticket (POST)": statistics.median(bumps),
+    }
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", help="a scratch database (emptied); default a SQLite file")
+    parser.add_argument("--tabs", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=300)
+    parser.add_argument("--times", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.url or f"sqlite:///{folder}/counter-bench.db"
+        result = run(url, args.tabs, args.lines, args.times)
+    print(f"| Request ({args.tabs} open tabs) | CPU ms |")
+    print("|---|---|")
+    for name, value in result.items():
+        print(f"| {name} | {value:.2f} |" if isinstance(value, float) else f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
