@@ -44,9 +44,7 @@ def test_paid_coffees_earn_stamps_shown_on_the_receipt(stamp_cafe, phone, staff_
     assert "1 more stamp and the next one is free." in receipt
 
 
-def test_the_next_tab_shows_the_stamp_card_while_ordering(
-    stamp_cafe, phone, staff_client, in_app
-):
+def test_the_next_tab_shows_the_stamp_card_while_ordering(stamp_cafe, phone, staff_client, in_app):
     first = open_tab(phone, stamp_cafe.table)
     order(phone, first, stamp_cafe.flat_white, 2)
     pay_whole_tab(staff_client, in_app, first)
