@@ -519,7 +519,9 @@ class Dispatcher:
                 log.exception("push dispatcher round failed; trying again shortly")
                 started = 0
                 stop.wait(poll_seconds)
-            if not started:
+            # A stop asked for during the round (its wake-up may have come before this
+            # round's clear) ends the loop now rather than after a whole poll.
+            if not started and not stop.is_set():
                 # Woken by a commit that queued a message or by a send that finished.
                 outbox_written.wait(poll_seconds)
         self.wait_idle(self.timeout + self.connect_timeout)

@@ -139,7 +139,8 @@ def shop_data(app, shop) -> list[str]:
         shop = db.session.get(Shop, shop.id)
         items = db.session.scalars(select(MenuItem).where(MenuItem.shop_id == shop.id)).all()
         cards = db.session.scalars(select(TokenCard).where(TokenCard.shop_id == shop.id)).all()
-        data = [shop.name, shop.service_note or ""]
+        # The ready board's secret address is random, shown to the owner as it is.
+        data = [shop.name, shop.service_note or "", shop.board_key or ""]
         # Option groups and choices are the café's words too (Size, Oat milk).
         for model in (OptionGroup, OptionChoice):
             data += db.session.scalars(select(model.name).where(model.shop_id == shop.id)).all()
