@@ -128,6 +128,7 @@ def test_without_javascript_the_pay_button_never_shows_a_wrong_amount(cafe, phon
     expect(page.locator(".banner-pay")).to_contain_text("€6.60 + tip €0.99 = €7.59")
 
 
+@pytest.mark.screens
 def test_im_done_pay_stays_on_one_line(cafe, phone):
     page, _ = phone()
     open_and_order(page, cafe, "Ana", "Add Flat white")
@@ -201,6 +202,7 @@ def test_a_paid_tabs_menu_says_it_is_paid_and_leads_to_the_receipt(
 # -- long text -----------------------------------------------------------------------------
 
 
+@pytest.mark.screens
 def test_a_long_unbroken_note_scrolls_no_page_sideways(cafe, phone, counter_on_a_phone):
     page, problems = phone()
     public_id = open_and_order(page, cafe, "Ana")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers import CHROMIUM, ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.screens]
 
 LIGHTHOUSE = os.environ.get(
     "LIGHTHOUSE_PATH", str(ROOT / ".ci" / "node" / "node_modules" / ".bin" / "lighthouse")

@@ -43,6 +43,7 @@ def first_load(page, path: str) -> dict[str, dict]:
     return {entry["url"]: entry for entry in seen.values() if "url" in entry and "bytes" in entry}
 
 
+@pytest.mark.screens
 def test_a_tab_page_first_load_fits_30_kb_compressed(browser, live_server, screens):
     context = browser_as(browser, live_server, screens, "ana", viewport=PHONE_VIEWPORT)
     try:

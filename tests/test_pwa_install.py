@@ -48,6 +48,7 @@ def test_a_tab_page_is_installable(browser, live_server, screens, tmp_path):
         context.close()
 
 
+@pytest.mark.screens
 def test_every_customer_page_links_the_manifest_and_icons(browser, live_server, screens):
     pages = {}
     try:
