@@ -4,11 +4,12 @@ board gives the new answer; anything unusual is left to Flask."""
 
 import re
 from contextlib import contextmanager
+from datetime import time
 
 import pytest
 
 from extensions import db
-from models import StaffSession
+from models import Shop, StaffSession
 from tests.fixtures.core import PASSWORD
 from tests.helpers import open_tab
 
@@ -261,3 +262,23 @@ def test_unusual_polls_are_left_to_flask(app, staff_client, bar, url):
     with counted(app) as seen:
         staff_client.get(url.format(id=bar), headers={"If-None-Match": etag})
     assert seen["flask"] == 1
+
+
+@pytest.mark.parametrize("closing", [time(0, 1), time(23, 59)], ids=["closed", "open"])
+def test_a_shop_with_a_closing_time_gets_the_counters_304_before_flask(
+    app, cafe, staff_client, in_app, closing
+):
+    """Whether the shop has closed today is part of the counter's ETag: read, typed
+    and worked out before Flask exactly as the view does."""
+
+    def set_closing():
+        db.session.get(Shop, cafe.shop.id).closing_time = closing
+
+    in_app(set_closing)
+    etag = etag_of(staff_client, "/staff/live")
+
+    with counted(app) as seen:
+        response = again(staff_client, "/staff/live", etag)
+
+    assert response.status_code == 304
+    assert seen == {"flask": 0, "reads": 1}
