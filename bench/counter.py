@@ -7,7 +7,8 @@ Seeds a café with two stations (Bar makes the coffee, Kitchen the food), 200 op
 tabs and 300 lines in play (every other tab of the first 200 orders food too), logs a
 barista in, then times with Flask's test client (CPU time, no HTTP): the counter's
 poll and each station board's poll, with their tickets kept and with every ticket
-drawn afresh; an unchanged poll (304); the public ready board's poll; and a bump
+drawn afresh; unchanged polls (304) of the counter, the Bar's board and the ready
+board; the public ready board's poll after a change; and a bump
 (one ticket's lines ready, with its recall outside the timing). The database named by
 --url is emptied and migrated first: give it a scratch database.
 """
@@ -145,18 +146,22 @@ def run(url: str, tabs: int, lines: int, times: int) -> dict:
     counter = "/staff/live"
     bar = f"/staff/stations/{seeded['bar']}/live"
     kitchen = f"/staff/stations/{seeded['kitchen']}/live"
-    etag = []
+    etags = {}
 
-    def unchanged():
-        if not etag:  # the counter as it stands after the bumps and recalls
-            etag.append(barista.get(counter, headers=JSON).headers["ETag"])
-        response = barista.get(counter, headers={**JSON, "If-None-Match": etag[0]})
-        assert response.status_code == 304
+    def unchanged(client, path):
+        def call():
+            if path not in etags:  # the board as it stands after the bumps and recalls
+                etags[path] = client.get(path, headers=JSON).headers["ETag"]
+            response = client.get(path, headers={**JSON, "If-None-Match": etags[path]})
+            assert response.status_code == 304
+
+        return call
 
     board = app.test_client()
+    ready = "/board/bench-board-key/live"
 
     def ready_board():
-        assert board.get("/board/bench-board-key/live").status_code == 200
+        assert board.get(ready).status_code == 200
 
     tickets = barista.get(counter, headers=JSON).json["ticket_ids"]
     html = barista.get(counter, headers=JSON).json["html"]
@@ -182,10 +187,17 @@ def run(url: str, tabs: int, lines: int, times: int) -> dict:
         "Bar board poll, tickets kept": cpu_ms(poll(bar), times),
         "Bar board poll, every ticket drawn": cpu_ms(drawn(bar), times),
         "Kitchen board poll, tickets kept": cpu_ms(poll(kitchen), times),
-        "counter poll, unchanged (304)": cpu_ms(unchanged, times * 5),
+        "counter poll, unchanged (304)": cpu_ms(unchanged(barista, counter), times * 5),
+        "Bar board poll, unchanged (304)": cpu_ms(unchanged(barista, bar), times * 5),
         "ready board poll": cpu_ms(ready_board, times),
+        "ready board poll, unchanged (304)": cpu_ms(unchanged(board, ready), times * 5),
         "bump one ticket (POST)": statistics.median(bumps),
     }
+    # The ready board with something on it: 20 more tickets bumped and left ready.
+    for key in tickets[times : times + 20]:
+        ids = ticket_lines.get(key) or [key]
+        barista.post("/staff/tickets/bump", data={"csrf_token": token, "line": ids}, headers=JSON)
+    result["ready board poll, 20 tabs ready"] = cpu_ms(ready_board, times)
     with app.app_context():
         db.engine.dispose()
     return result

@@ -9,8 +9,10 @@ its lines), the line's status, the shop's settings (currency, locale), the langu
 and whether the shop closed since the tab opened. Not the age a row shows ("4 min"):
 live.js brings every `time[data-since]` up to date in the browser.
 
-A ticket is kept under its tab's version (which moves with each of its lines), its
-lines and their statuses, and the station it is drawn for.
+A ticket is kept under its tab's version (which moves with each of its lines), the
+name and place it shows (a card's label lives on the card, not the tab), its lines
+and their statuses, and the station it is drawn for. Tickets are drawn from the
+queue's small rows (services.tickets.QueueLine), never from Tab objects.
 
 The queue's buttons are forms, each with the CSRF token of the page it is shown
 on: a kept row holds a stand-in, swapped for this request's token as it goes out.
@@ -95,6 +97,8 @@ class _Drawing:
             as_utc(ticket.ordered_at),
             ticket.tab.id,
             ticket.tab.version,
+            ticket.tab.display_name,
+            ticket.tab.where,
             self.shop.id,
             self.shop.settings_version,
             self.language,

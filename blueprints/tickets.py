@@ -15,6 +15,7 @@ from blueprints.staff import done
 from extensions import db
 from live import ready_board_etag, station_etag
 from models import Shop
+from models.tab import READY
 from services import parse_id, unit_of_work
 from services import tickets as ticket_service
 from services.counter import queue
@@ -155,13 +156,18 @@ def board_shop(key: str) -> Shop:
     return shop
 
 
+def ready_entries(shop: Shop) -> list:
+    """Only the ready lines are read: the board shows nothing else."""
+    return ticket_service.ready_entries(queue(shop.id, (READY,)), shop.board_shows)
+
+
 @bp.get("/board/<key>")
 def ready_board(key: str):
     shop = board_shop(key)
     return render_template(
         "board/ready.html",
         shop=shop,
-        entries=ticket_service.ready_entries(queue(shop.id)),
+        entries=ready_entries(shop),
         etag=ready_board_etag(shop.id, shop.live_version, shop.settings_version, str(get_locale())),
     )
 
@@ -174,7 +180,7 @@ def ready_board_live(key: str):
     headers = {"Cache-Control": "no-cache"}
     if request.if_none_match.contains_weak(etag):
         return "", 304, {"ETag": f'W/"{etag}"', **headers}
-    entries = ticket_service.ready_entries(queue(shop.id))
+    entries = ready_entries(shop)
     response = jsonify(
         names=[entry.reference for entry in entries],
         html=render_template("board/_entries.html", entries=entries),

@@ -20,7 +20,10 @@ What a newcomer must know:
   with the ETag it last saw; a phone coming back to its tab page asks with the ETag
   its browser kept. Nearly always nothing changed, so both are answered `304` here
   before Flask (answers.py), from one indexed read of the tab's row and its shop's
-  settings version (versions.py). Flask's views build the same ETags and give the
+  settings version (versions.py). The counter's poll, a station board's poll and
+  the public ready board's poll are answered the same way when unchanged, from one
+  read each (boards.py): the staff session checked as Flask-Login would, or the
+  board's key. Flask's views build the same ETags and give the
   same 304 for everything this layer leaves to them (a friend's phone, an unusual
   request, a database this layer could not reach), so a breakpoint in a view is
   hit whenever this layer steps aside; set FAST_ANSWERS=off to send all to Flask.

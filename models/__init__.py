@@ -11,7 +11,7 @@ from models.payment import PAYMENT_METHODS, Payment, PayRequest
 from models.push import PushMessage, PushSubscription
 from models.shop import Shop
 from models.staff import ROLES, StaffMember, StaffSession
-from models.station import Station, StationRoute
+from models.station import ItemRoute, Station, StationRoute
 from models.tab import Tab, TabLine, TabMember
 from models.trust import LoyaltyStamp
 
@@ -24,6 +24,7 @@ __all__ = [
     "LoyaltyStamp",
     "CheckoutSession",
     "ItemOptionGroup",
+    "ItemRoute",
     "MenuCategory",
     "MenuItem",
     "OptionChoice",

@@ -91,6 +91,9 @@ class Shop(db.Model):
     ticket_late_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
     # The ready board's secret (its URL, /board/<key>); None: the shop shows no board.
     board_key: Mapped[str | None] = mapped_column(String(43), unique=True, index=True)
+    # What the ready board says of each tab (services.tickets.BOARD_SHOWS): its name
+    # and code, plus where it sits, plus what is ready. Never prices.
+    board_shows: Mapped[str] = mapped_column(String(10), default="where", server_default="where")
     # The last receipt number handed out: taken with an UPDATE … RETURNING inside the
     # payment's transaction, so the row lock hands concurrent payments distinct numbers.
     last_receipt_number: Mapped[int] = mapped_column(default=0, server_default="0")

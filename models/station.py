@@ -1,8 +1,9 @@
 """Stations (Bar, Kitchen...): where a shop's lines are made, each with its own board.
 
-A category of the menu is routed to one station; a shop with no stations is one
-station, the counter. Lines are routed when the boards are drawn, by their item's
-category, so re-routing a category moves lines already waiting."""
+A category of the menu is routed to one station, and an item may be routed to
+another (its own route wins); a shop with no stations is one station, the counter.
+Lines are routed when the boards are drawn, by their item's route or its category's,
+so re-routing moves lines already waiting."""
 
 from datetime import datetime
 
@@ -35,3 +36,18 @@ class StationRoute(db.Model):
         ForeignKey("stations.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(60))
+
+
+class ItemRoute(db.Model):
+    """One menu item and the station that makes it, whatever its category's route."""
+
+    __tablename__ = "item_routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[int] = mapped_column(
+        ForeignKey("stations.id", ondelete="CASCADE"), index=True
+    )
+    menu_item_id: Mapped[int] = mapped_column(
+        ForeignKey("menu_items.id", ondelete="CASCADE"), unique=True
+    )

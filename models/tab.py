@@ -26,6 +26,29 @@ from models.base import as_utc, db, new_code, utcnow
 from models.card import TokenCard
 from models.shop import Shop
 
+
+# What a tab is called on the counter's tickets and boards, from its columns alone:
+# the board reads them as small rows (services.counter.queue), not as Tab objects.
+def display_name(customer_name: str, card_label: str | None, public_id: str) -> str:
+    if customer_name:
+        return customer_name
+    if card_label is not None:
+        return card_label
+    return f"Tab {public_id[:4].upper()}"
+
+
+def where(card_label: str | None) -> str:
+    """Where to find the customer: the card's label, or the counter for walk-ins."""
+    return card_label if card_label is not None else "Counter"
+
+
+def reference(public_id: str) -> str:
+    """A short code people can read out at the counter: letters and digits 2-7 only,
+    so no 0/O or 1/I mix-ups and no punctuation from the URL-safe id."""
+    digest = hashlib.sha256(public_id.encode()).digest()
+    return base64.b32encode(digest)[:6].decode()
+
+
 OPEN = "open"
 SETTLING = "settling"
 PAID = "paid"
@@ -243,16 +266,14 @@ class Tab(db.Model):
 
     @property
     def display_name(self) -> str:
-        if self.customer_name:
-            return self.customer_name
-        if self.card is not None:
-            return self.card.label
-        return f"Tab {self.public_id[:4].upper()}"
+        return display_name(
+            self.customer_name, self.card.label if self.card else None, self.public_id
+        )
 
     @property
     def where(self) -> str:
         """Where to find the customer: the card's label, or the counter for walk-ins."""
-        return self.card.label if self.card is not None else "Counter"
+        return where(self.card.label if self.card is not None else None)
 
     def past_closing(self, now: datetime | None = None) -> bool:
         """Still live after the shop closed on the day the tab opened (shop's time)."""
@@ -260,10 +281,7 @@ class Tab(db.Model):
 
     @property
     def reference(self) -> str:
-        """A short code people can read out at the counter: letters and digits 2-7 only,
-        so no 0/O or 1/I mix-ups and no punctuation from the URL-safe id."""
-        digest = hashlib.sha256(self.public_id.encode()).digest()
-        return base64.b32encode(digest)[:6].decode()
+        return reference(self.public_id)
 
 
 class TabLine(db.Model):

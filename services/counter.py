@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from extensions import db
 from models import Tab, TabLine, TokenCard
 from models.tab import DEPOSIT_PENDING, LIVE_TAB_STATUSES, QUEUE_LINE_STATUSES, SETTLING
-from services.tickets import Board, board
+from services.tickets import Board, QueueLine, board, queue_lines
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,10 @@ def tabs_with_lines(shop_id: int, tab_ids: list[int]) -> dict[int, Tab]:
     return {tab.id: tab for tab in tabs}
 
 
-def queue(shop_id: int) -> list[TabLine]:
-    return _lines_of_live_tabs(
-        TabLine.shop_id == shop_id,
-        TabLine.status.in_(QUEUE_LINE_STATUSES),
-        Tab.deposit_status != DEPOSIT_PENDING,
-        order_by=(TabLine.ordered_at, TabLine.id),
-    )
+def queue(shop_id: int, statuses=QUEUE_LINE_STATUSES) -> list[QueueLine]:
+    """The lines to make and to hand over, as small rows; a tab whose deposit staff
+    have not taken yet keeps its orders off the queue."""
+    return queue_lines(shop_id, statuses, Tab.deposit_status != DEPOSIT_PENDING)
 
 
 def needs_attention(shop_id: int) -> list[TabLine]:

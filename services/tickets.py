@@ -3,7 +3,12 @@
 A ticket is one order round of a tab: the lines one phone sent together, or added
 within a short window of the round's first line before staff started on any of
 them. Tickets are worked out when the board is drawn, from the queue's lines, so
-nothing is stored about them; a line's station is its item's category's route.
+nothing is stored about them. A line's station is its item's own route, else its
+item's category's route, else the first station.
+
+The boards read the queue as small rows (QueueLine, QueueTab: only the columns a
+ticket shows), never as Tab and TabLine objects: a board is read on every change in
+the shop, with hundreds of lines in play.
 
 Bumping a ticket marks its lines ready (one notification for the tab); a bumped
 ticket can be recalled for a minute; serving hands the ready lines over, and served
@@ -13,13 +18,33 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
 
 from extensions import db
-from models import MenuCategory, MenuItem, Shop, StaffMember, Station, StationRoute, Tab, TabLine
+from models import (
+    ItemRoute,
+    MenuCategory,
+    MenuItem,
+    Shop,
+    StaffMember,
+    Station,
+    StationRoute,
+    Tab,
+    TabLine,
+    TokenCard,
+)
 from models.base import as_utc, utcnow
-from models.tab import LIVE_TAB_STATUSES, ORDERED, PREPARING, READY, SERVED
+from models.tab import (
+    LIVE_TAB_STATUSES,
+    ORDERED,
+    PREPARING,
+    READY,
+    SERVED,
+    display_name,
+    reference,
+    where,
+)
 from services import Conflict, Refused
 from services import push as push_service
 
@@ -32,12 +57,106 @@ MAX_TICKET_LINES = 200
 MIN_MINUTES, MAX_MINUTES = 1, 240
 MAX_STATIONS = 12
 MAX_STATION_NAME = 40
+# What the ready board says of each tab with something to collect; never prices.
+BOARD_SHOWS = {
+    "code": lazy_gettext("Name and tab code"),
+    "where": lazy_gettext("Name, tab code and table or card"),
+    "items": lazy_gettext("Name, tab code, table or card, and what is ready"),
+}
+
+
+@dataclass(frozen=True)
+class QueueTab:
+    """A tab as its tickets show it."""
+
+    id: int
+    version: int
+    public_id: str
+    customer_name: str
+    card_label: str | None
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.customer_name, self.card_label, self.public_id)
+
+    @property
+    def where(self) -> str:
+        return where(self.card_label)
+
+    @property
+    def reference(self) -> str:
+        return reference(self.public_id)
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """A line in play as its ticket shows it, with what routes it to a station."""
+
+    id: int
+    tab_id: int
+    status: str
+    quantity: int
+    name: str
+    note: str
+    ordered_at: datetime
+    preparing_at: datetime | None
+    ready_at: datetime | None
+    category: str | None
+    item_station_id: int | None
+    tab: QueueTab
+
+
+def queue_lines(shop_id: int, statuses, *criteria) -> list[QueueLine]:
+    """The shop's lines of live tabs in these statuses, oldest first, in one query."""
+    rows = db.session.execute(
+        select(
+            TabLine.id,
+            TabLine.tab_id,
+            TabLine.status,
+            TabLine.quantity,
+            TabLine.name,
+            TabLine.note,
+            TabLine.ordered_at,
+            TabLine.preparing_at,
+            TabLine.ready_at,
+            MenuItem.category,
+            ItemRoute.station_id,
+            Tab.version,
+            Tab.public_id,
+            Tab.customer_name,
+            TokenCard.label,
+        )
+        .join(Tab, Tab.id == TabLine.tab_id)
+        .outerjoin(TokenCard, TokenCard.id == Tab.card_id)
+        .outerjoin(MenuItem, (MenuItem.id == TabLine.menu_item_id) & (MenuItem.shop_id == shop_id))
+        .outerjoin(
+            ItemRoute,
+            (ItemRoute.menu_item_id == TabLine.menu_item_id) & (ItemRoute.shop_id == shop_id),
+        )
+        .where(
+            TabLine.shop_id == shop_id,
+            TabLine.status.in_(statuses),
+            Tab.status.in_(LIVE_TAB_STATUSES),
+            *criteria,
+        )
+        .order_by(TabLine.ordered_at, TabLine.id)
+    )
+    tabs: dict[int, QueueTab] = {}
+    lines = []
+    for row in rows:
+        tab = tabs.get(row.tab_id)
+        if tab is None:
+            tab = tabs[row.tab_id] = QueueTab(
+                row.tab_id, row.version, row.public_id, row.customer_name, row.label
+            )
+        lines.append(QueueLine(*row[:11], tab=tab))
+    return lines
 
 
 @dataclass
 class Ticket:
-    tab: Tab
-    lines: list[TabLine] = field(default_factory=list)
+    tab: QueueTab
+    lines: list[QueueLine] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -53,11 +172,11 @@ class Ticket:
         return as_utc(self.lines[0].ordered_at)
 
     @property
-    def to_make(self) -> list[TabLine]:
+    def to_make(self) -> list[QueueLine]:
         return [line for line in self.lines if line.status in (ORDERED, PREPARING)]
 
     @property
-    def ready(self) -> list[TabLine]:
+    def ready(self) -> list[QueueLine]:
         return [line for line in self.lines if line.status == READY]
 
     @property
@@ -74,11 +193,11 @@ class Ticket:
         return until if until > utcnow() else None
 
 
-def started_before(line: TabLine, moment: datetime) -> bool:
+def started_before(line: QueueLine, moment: datetime) -> bool:
     return any(at is not None and as_utc(at) <= moment for at in (line.preparing_at, line.ready_at))
 
 
-def order_rounds(lines: list[TabLine]) -> list[Ticket]:
+def order_rounds(lines: list[QueueLine]) -> list[Ticket]:
     """The queue's lines (oldest first) as tickets, oldest first."""
     tickets: list[Ticket] = []
     current: dict[int, Ticket] = {}
@@ -116,24 +235,17 @@ def routes(shop_id: int) -> dict[str, int]:
     )
 
 
-def line_stations(shop_id: int, lines: list[TabLine], all_stations: list[Station]) -> dict:
-    """Line id → station id. A line whose category goes nowhere (or a counter order
-    with no menu item) goes to the first station: nothing is left unmade."""
+def line_stations(shop_id: int, lines: list[QueueLine], all_stations: list[Station]) -> dict:
+    """Line id → station id: the item's own station, else its category's. A line whose
+    item and category go nowhere (or a counter order with no menu item) goes to the
+    first station: nothing is left unmade."""
     if not all_stations:
         return {}
     first = all_stations[0].id
     routed = routes(shop_id)
-    item_ids = {line.menu_item_id for line in lines if line.menu_item_id is not None}
-    categories = dict(
-        db.session.execute(
-            select(MenuItem.id, MenuItem.category).where(
-                MenuItem.shop_id == shop_id, MenuItem.id.in_(item_ids)
-            )
-        ).all()
-        if item_ids
-        else []
-    )
-    return {line.id: routed.get(categories.get(line.menu_item_id, ""), first) for line in lines}
+    return {
+        line.id: line.item_station_id or routed.get(line.category or "", first) for line in lines
+    }
 
 
 @dataclass
@@ -155,7 +267,7 @@ class Board:
         return [line.id for ticket in self.tickets for line in ticket.lines]
 
 
-def board(shop_id: int, lines: list[TabLine], station: Station | None = None) -> Board:
+def board(shop_id: int, lines: list[QueueLine], station: Station | None = None) -> Board:
     """The queue's lines (services.counter.queue) as the counter's tickets (every
     station's lines), or one station's: only its lines, and only while it has some to
     make or may still recall its bump."""
@@ -317,6 +429,39 @@ def route_category(shop: Shop, category: str, station_id: int | None) -> None:
     db.session.flush()
 
 
+def item_routes(shop_id: int) -> dict[int, int]:
+    """Menu item id → its own station id (items that follow their category are absent)."""
+    return dict(
+        db.session.execute(
+            select(ItemRoute.menu_item_id, ItemRoute.station_id).where(ItemRoute.shop_id == shop_id)
+        ).all()
+    )
+
+
+def route_item(shop: Shop, item_id: int, station_id: int | None) -> None:
+    """Send an item's lines to a station whatever its category (None: as its category)."""
+    db.session.execute(
+        ItemRoute.__table__.delete().where(
+            ItemRoute.shop_id == shop.id, ItemRoute.menu_item_id == item_id
+        )
+    )
+    if station_id is not None:
+        db.session.add(ItemRoute(shop_id=shop.id, station_id=station_id, menu_item_id=item_id))
+    db.session.flush()
+
+
+def routable_items(shop_id: int) -> list[tuple[int, str, str]]:
+    """(id, name, category) of every item on the menu the owner can route."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(MenuItem.id, MenuItem.name, MenuItem.category)
+            .where(MenuItem.shop_id == shop_id, MenuItem.archived_at.is_(None))
+            .order_by(MenuItem.category, MenuItem.sort, MenuItem.name, MenuItem.id)
+        )
+    ]
+
+
 def shop_station(shop_id: int, station_id: int) -> Station | None:
     return db.session.execute(
         select(Station).where(Station.id == station_id, Station.shop_id == shop_id)
@@ -332,28 +477,38 @@ class ReadyEntry:
     where: str
     reference: str
     ready_at: datetime
+    # What is ready ("2 × Flat white"), when the owner lets the board say it.
+    items: tuple[str, ...] = ()
 
 
-def ready_entries(queue: list[TabLine]) -> list[ReadyEntry]:
-    """One entry per tab with something ready to collect, newest first."""
-    lines = [line for line in queue if line.status == READY]
-    latest: dict[int, TabLine] = {}
+def ready_entries(lines: list[QueueLine], shows: str = "where") -> list[ReadyEntry]:
+    """One entry per tab with something ready to collect, newest first, saying what
+    the owner chose (`shows`, one of BOARD_SHOWS): never prices."""
+    ready: dict[int, list[QueueLine]] = {}
     for line in lines:
-        seen = latest.get(line.tab_id)
-        if seen is None or as_utc(line.ready_at or line.ordered_at) > as_utc(
-            seen.ready_at or seen.ordered_at
-        ):
-            latest[line.tab_id] = line
-    entries = [
-        ReadyEntry(
-            name=line.tab.display_name,
-            where=line.tab.where,
-            reference=line.tab.reference,
-            ready_at=as_utc(line.ready_at or line.ordered_at),
+        if line.status == READY:
+            ready.setdefault(line.tab_id, []).append(line)
+    entries = []
+    for tab_lines in ready.values():
+        tab = tab_lines[0].tab
+        entries.append(
+            ReadyEntry(
+                name=tab.display_name,
+                where=tab.where if shows != "code" else "",
+                reference=tab.reference,
+                ready_at=max(as_utc(line.ready_at or line.ordered_at) for line in tab_lines),
+                items=tuple(f"{line.quantity} × {line.name}" for line in tab_lines)
+                if shows == "items"
+                else (),
+            )
         )
-        for line in latest.values()
-    ]
     return sorted(entries, key=lambda entry: entry.ready_at, reverse=True)
+
+
+def set_board_shows(shop: Shop, shows: str) -> None:
+    if shows not in BOARD_SHOWS:
+        raise Refused(gettext("Choose what the ready board shows."))
+    shop.board_shows = shows
 
 
 def open_board(shop: Shop) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from extensions import db
 from live import PHONE_COOKIE, phone_signer
-from models import Tab, TabLine
+from models import ItemRoute, Shop, Station, StationRoute, Tab, TabLine
 from models.base import new_code, utcnow
 from models.tab import LINE_STATUSES, LINE_VOID, OPEN, SETTLING
 from tests.helpers import app_config
@@ -31,20 +31,34 @@ def statements(app):
         engine = db.engine
     reader = app.extensions["live"].versions
     real_read = reader.read if reader else None
+    boards = app.extensions["live"].boards
+    board_reads = (boards.staff, boards.board) if boards else ()
+    real_board_reads = [one.read for one in board_reads]
 
     def read(public_id):
         sent.append(reader.sql)
         return real_read(public_id)
 
+    def board_read(one, real):
+        def counted(**params):
+            sent.append(one.sql)
+            return real(**params)
+
+        return counted
+
     event.listen(engine, "before_cursor_execute", record)
     if reader:
         reader.read = read
+    for one, real in zip(board_reads, real_board_reads, strict=True):
+        one.read = board_read(one, real)
     try:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
         if reader:
             reader.read = real_read
+        for one, real in zip(board_reads, real_board_reads, strict=True):
+            one.read = real
 
 
 def fill(in_app, cafe, tabs: int, lines: int) -> list[tuple[int, str, str]]:
@@ -200,3 +214,60 @@ def test_the_busy_counter_really_shows_every_tab(small_and_big, login):
 
     for tab_id, _public_id, _phone_id in tabs:
         assert f'data-tab-id="{tab_id}"' in page
+
+
+def with_stations_and_board(in_app, cafe) -> tuple[int, str]:
+    """Bar makes the coffee, Kitchen the rest; the ready board is on. Returns the
+    Bar's id and the board's key."""
+
+    def make():
+        shop = db.session.get(Shop, cafe.shop.id)
+        bar, kitchen = (
+            Station(shop_id=shop.id, name="Bar"),
+            Station(shop_id=shop.id, name="Kitchen"),
+        )
+        db.session.add_all([bar, kitchen])
+        db.session.flush()
+        db.session.add(StationRoute(shop_id=shop.id, station_id=bar.id, category="Coffee"))
+        db.session.add(
+            ItemRoute(shop_id=shop.id, station_id=kitchen.id, menu_item_id=cafe.croissant.id)
+        )
+        shop.board_key = new_code()
+        return bar.id, shop.board_key
+
+    return in_app(make)
+
+
+BOARD_POLLS = {
+    "counter poll": "/staff/live",
+    "station poll": "/staff/stations/{bar}/live",
+    "ready board poll": "/board/{key}/live",
+}
+
+
+@pytest.mark.parametrize("poll", BOARD_POLLS)
+def test_board_polls_cost_the_same_for_2_or_30_tabs(app, small_and_big, login, in_app, poll):
+    costs = []
+    for cafe, _tabs in small_and_big:
+        bar, key = with_stations_and_board(in_app, cafe)
+        client = login(cafe.staff)
+        url = BOARD_POLLS[poll].format(bar=bar, key=key)
+        client.get(url, headers={"Accept": "application/json"})
+        costs.append(count(app, client, url, {"Accept": "application/json"}))
+
+    assert costs[0] == costs[1], f"{poll}: {costs[0]} statements for {SMALL}, {costs[1]} for {BIG}"
+
+
+@pytest.mark.parametrize("poll", BOARD_POLLS)
+def test_an_unchanged_board_poll_is_one_query_before_flask(app, small_and_big, login, in_app, poll):
+    for cafe, _tabs in small_and_big:
+        bar, key = with_stations_and_board(in_app, cafe)
+        client = login(cafe.staff)
+        url = BOARD_POLLS[poll].format(bar=bar, key=key)
+        etag = client.get(url, headers={"Accept": "application/json"}).headers["ETag"]
+
+        with statements(app) as sent:
+            response = client.get(url, headers={"If-None-Match": etag})
+
+        assert response.status_code == 304
+        assert len(sent) == 1, sent

@@ -317,3 +317,136 @@ def test_a_category_routed_to_another_shops_station_is_refused(cafe, other_cafe,
     )
 
     assert response.status_code == 400
+
+
+# -- items with their own station --------------------------------------------------------
+
+
+def item_routes(in_app) -> dict[int, int]:
+    from models import ItemRoute
+
+    return in_app(
+        lambda: dict(
+            db.session.execute(db.select(ItemRoute.menu_item_id, ItemRoute.station_id)).all()
+        )
+    )
+
+
+def test_an_items_own_station_wins_over_its_categorys(
+    cafe, ana, staff_client, login, stations, in_app
+):
+    phone, public_id = ana
+    coffee = ordered(phone, public_id, cafe.flat_white)
+    toast = ordered(phone, public_id, cafe.croissant)
+    owner = login(cafe.owner)
+
+    response = owner.post_form(
+        "/admin/counter/item-routes",
+        {"item": [cafe.croissant.id, cafe.flat_white.id], "station": [stations["Bar"], ""]},
+    )
+
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert item_routes(in_app) == {cafe.croissant.id: stations["Bar"]}
+    assert board(staff_client, f"/staff/stations/{stations['Bar']}/live")["queue_ids"] == [
+        coffee,
+        toast,
+    ]
+    assert board(staff_client, f"/staff/stations/{stations['Kitchen']}/live")["queue_ids"] == []
+
+    # Blank again: the item follows its category once more.
+    owner.post_form("/admin/counter/item-routes", {"item": [cafe.croissant.id], "station": [""]})
+    assert item_routes(in_app) == {}
+    assert board(staff_client, f"/staff/stations/{stations['Kitchen']}/live")["queue_ids"] == [
+        toast
+    ]
+
+
+def test_the_back_office_names_each_items_station(cafe, login, stations):
+    owner = login(cafe.owner)
+    owner.post_form(
+        "/admin/counter/item-routes", {"item": [cafe.croissant.id], "station": [stations["Bar"]]}
+    )
+
+    html = owner.get("/admin/counter").get_data(as_text=True)
+    chosen = re.search(rf'id="item-route-{cafe.croissant.id}".*?</select>', html, re.S)[0]
+    assert re.search(rf'value="{stations["Bar"]}" selected>Bar<', chosen)
+
+
+def test_removing_a_station_sends_its_items_back_to_their_category(cafe, login, stations, in_app):
+    owner = login(cafe.owner)
+    owner.post_form(
+        "/admin/counter/item-routes", {"item": [cafe.croissant.id], "station": [stations["Bar"]]}
+    )
+
+    owner.post_form(f"/admin/counter/stations/{stations['Bar']}/remove", {})
+
+    assert item_routes(in_app) == {}
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"item": ["x"], "station": [""]},
+        {"item": ["999999"], "station": [""]},
+        {"item": ["{croissant}"], "station": ["999999"]},
+        {"item": ["{croissant}"], "station": ["{other}"]},
+        {"item": ["{other_item}"], "station": ["{bar}"]},
+        {},
+    ],
+)
+def test_bad_item_routes_are_refused_and_change_nothing(
+    cafe, other_cafe, login, stations, in_app, form
+):
+    other = login(other_cafe.owner)
+    other.post_form("/admin/counter/stations", {"name": "Bar"})
+    other_html = other.get("/admin/counter").get_data(as_text=True)
+    other_station = re.search(r"/staff/stations/(\d+)", other_html)[1]
+    names = {
+        "croissant": cafe.croissant.id,
+        "other": other_station,
+        "other_item": other_cafe.croissant.id,
+        "bar": stations["Bar"],
+    }
+    sent = {key: [value.format(**names) for value in values] for key, values in form.items()}
+
+    response = login(cafe.owner).post_form("/admin/counter/item-routes", sent)
+
+    assert response.status_code == 400
+    assert item_routes(in_app) == {}
+
+
+# -- what the ready board shows ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shows", "seen", "unseen"),
+    [
+        ("code", ["Ana"], [">Table", "Flat white"]),
+        ("where", ["Ana", "Table"], ["Flat white"]),
+        ("items", ["Ana", "Table", "1 × Flat white"], []),
+    ],
+)
+def test_the_ready_board_shows_what_the_owner_chose_and_never_prices(
+    cafe, ana, staff_client, login, new_client, shows, seen, unseen
+):
+    phone, public_id = ana
+    line = ordered(phone, public_id, cafe.flat_white)
+    post_lines(staff_client, "bump", [line])
+    key = board_key(cafe, login)
+
+    response = login(cafe.owner).post_form("/admin/counter/board/shows", {"shows": shows})
+
+    assert response.status_code == 303
+    html = new_client().get(f"/board/{key}/live").json["html"]
+    for text in seen:
+        assert text in html
+    for text in [*unseen, "€", "3.80", "3,80"]:
+        assert text not in html
+
+
+@pytest.mark.parametrize("shows", ["", "prices", "x" * 50])
+def test_a_board_choice_that_is_not_one_is_refused(cafe, login, in_app, shows):
+    response = login(cafe.owner).post_form("/admin/counter/board/shows", {"shows": shows})
+
+    assert response.status_code == 400
+    assert in_app(lambda: db.session.get(Shop, cafe.shop.id).board_shows) == "where"

@@ -1,5 +1,6 @@
 """Back office: the counter's tickets (the "Preparing" step, age colours), the
-stations lines are made at and the categories each makes, and the ready board."""
+stations lines are made at, the categories and items each makes, and the ready
+board (its address and what it shows)."""
 
 from flask import render_template, request, url_for
 from flask_babel import gettext
@@ -26,6 +27,9 @@ def context(shop, **extra) -> dict:
         "station_form": StationForm(formdata=None),
         "stations": ticket_service.stations(shop.id),
         "routes": ticket_service.routes(shop.id),
+        "items": ticket_service.routable_items(shop.id),
+        "item_routes": ticket_service.item_routes(shop.id),
+        "board_shows": ticket_service.BOARD_SHOWS,
         "categories": ticket_service.category_names(shop.id),
         **extra,
     }
@@ -96,6 +100,42 @@ def routes():
     except Refused as problem:
         return page_with_error(TEMPLATE, problem, **context(shop))
     return done(gettext("Stations saved."), url_for(".counter"))
+
+
+@bp.post("/counter/item-routes")
+def item_routes():
+    """Each item's own station, as the page's selects sent them (a blank: as its
+    category)."""
+    shop = current_user.shop
+    submitted(EmptyForm())
+    known = {item_id for item_id, _name, _category in ticket_service.routable_items(shop.id)}
+    stations = {station.id for station in ticket_service.stations(shop.id)}
+    pairs = list(zip(request.form.getlist("item"), request.form.getlist("station"), strict=False))
+    try:
+        if not pairs or len(pairs) > len(known):
+            raise Refused(gettext("Send each item with its station."))
+        with unit_of_work():
+            for item, station in pairs:
+                item_id = parse_id(item)
+                station_id = parse_id(station) if station else None
+                if item_id not in known or (station and station_id not in stations):
+                    raise Refused(gettext("Choose one of the shop's stations for each item."))
+                ticket_service.route_item(shop, item_id, station_id)
+    except Refused as problem:
+        return page_with_error(TEMPLATE, problem, **context(shop))
+    return done(gettext("Stations saved."), url_for(".counter"))
+
+
+@bp.post("/counter/board/shows")
+def board_shows():
+    shop = current_user.shop
+    submitted(EmptyForm())
+    try:
+        with unit_of_work():
+            ticket_service.set_board_shows(shop, request.form.get("shows", ""))
+    except Refused as problem:
+        return page_with_error(TEMPLATE, problem, **context(shop))
+    return done(gettext("The ready board shows what you chose."), url_for(".counter"))
 
 
 @bp.post("/counter/board")
