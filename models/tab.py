@@ -114,6 +114,14 @@ class Tab(db.Model):
         UniqueConstraint("open_card_id"),
         UniqueConstraint("shop_id", "open_phone_id"),
         Index("ix_tabs_shop_id_status", "shop_id", "status"),
+        # The owner's regulars: closed tabs counted per phone (services.trust.regulars).
+        Index(
+            "ix_tabs_shop_id_phone_id_status_closed_at",
+            "shop_id",
+            "phone_id",
+            "status",
+            "closed_at",
+        ),
         CheckConstraint(_in("deposit_status", DEPOSIT_STATUSES), name="deposit_status"),
         CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),
         CheckConstraint("split_ways IS NULL OR split_ways >= 2", name="split_ways"),

@@ -24,6 +24,7 @@ from models import (
 )
 from models.base import utcnow
 from models.tab import (
+    COMP,
     DEPOSIT_HELD,
     DEPOSIT_KEPT,
     DEPOSIT_NONE,
@@ -43,7 +44,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, audit, parse_id, trust
+from services import Conflict, NotFound, Refused, audit, parse_id, stamps, trust
 from services import options as options_service
 from services import push as push_service
 from services import tax as tax_service
@@ -339,6 +340,8 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
             reason=reason,
             item=f"{line.quantity} × {line.name}",
         )
+        if line.adjustment == COMP:  # a free item taken back gives its stamps back
+            stamps.give_back(line, staff, reason)
     push_service.line_moved(tab, new_status)
     return line
 
