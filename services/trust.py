@@ -14,7 +14,7 @@ can raise it for that tab in one tap. Both go in the audit trail.
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from extensions import db
 from models import Shop, StaffMember, Tab, TokenCard
@@ -213,44 +213,83 @@ def phone_label(phone_id: str) -> str:
     return gettext("Phone %(code)s", code=phone_id[:4].upper())
 
 
-def regulars(shop: Shop, most: int = 200) -> list[Regular]:
+REGULARS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class RegularsPage:
+    regulars: list[Regular]
+    page: int
+    more: bool  # a next page exists
+
+
+def regulars(shop: Shop, page: int = 1) -> RegularsPage:
     """Per phone: tabs paid, walk-outs and the limit its next tab would start with;
-    phones with the most closed tabs first. Read in one query, newest tab first."""
+    phones with the most closed tabs first, 50 to a page. Two statements whatever the
+    shop's history: the counts are added up by the database (over the index on the
+    shop's closed tabs per phone), and the names read for the page's phones only."""
+    closed = (Tab.shop_id == shop.id, Tab.phone_id.is_not(None))
+    last_walk_out = (
+        select(Tab.phone_id, func.max(Tab.closed_at).label("at"))
+        .where(*closed, Tab.status == WALKED_OUT)
+        .group_by(Tab.phone_id)
+        .subquery()
+    )
+    is_paid = Tab.status == PAID
+    since = or_(last_walk_out.c.at.is_(None), Tab.closed_at > last_walk_out.c.at)
+    tabs = func.count()
     rows = db.session.execute(
-        select(Tab.phone_id, Tab.status, Tab.customer_name)
-        .where(
-            Tab.shop_id == shop.id,
-            Tab.phone_id.is_not(None),
-            Tab.status.in_((PAID, WALKED_OUT)),
+        select(
+            Tab.phone_id,
+            func.sum(case((is_paid, 1), else_=0)).label("paid"),
+            func.sum(case((and_(is_paid, since), 1), else_=0)).label("since"),
+            func.max(Tab.closed_at).label("last"),
+            func.max(last_walk_out.c.at).label("walked_out"),
+            tabs.label("tabs"),
         )
-        .order_by(Tab.closed_at.desc(), Tab.id.desc())
+        .outerjoin(last_walk_out, last_walk_out.c.phone_id == Tab.phone_id)
+        .where(*closed, Tab.status.in_((PAID, WALKED_OUT)))
+        .group_by(Tab.phone_id)
+        .order_by(tabs.desc(), func.max(Tab.closed_at).desc(), Tab.phone_id)
+        .offset((page - 1) * REGULARS_PAGE)
+        .limit(REGULARS_PAGE + 1)
     ).all()
-    seen: dict[str, dict] = {}
-    for phone_id, status, name in rows:
-        phone = seen.setdefault(
-            phone_id,
-            {"paid": 0, "walk_outs": 0, "since": 0, "counting": True, "last": status, "name": ""},
+    more = len(rows) > REGULARS_PAGE
+    rows = rows[:REGULARS_PAGE]
+    names = _latest_names(shop.id, [row.phone_id for row in rows])
+    found = []
+    for row in rows:
+        name = names.get(row.phone_id, "")
+        label = phone_label(row.phone_id)
+        walked_out_last = row.walked_out is not None and row.walked_out >= row.last
+        found.append(
+            Regular(
+                label=f"{name} · {label}" if name else label,
+                paid=int(row.paid),
+                walk_outs=int(row.tabs - row.paid),
+                limit=limit_after(shop, int(row.since)),
+                deposit_required=walked_out_last and shop.walkout_deposit > 0,
+            )
         )
-        if status == WALKED_OUT:
-            phone["walk_outs"] += 1
-            phone["counting"] = False
-        else:
-            phone["paid"] += 1
-            phone["since"] += phone["counting"]
-        phone["name"] = phone["name"] or name
-    busiest = sorted(seen.items(), key=lambda kv: -(kv[1]["paid"] + kv[1]["walk_outs"]))
-    return [
-        Regular(
-            label=f"{phone['name']} · {phone_label(phone_id)}"
-            if phone["name"]
-            else phone_label(phone_id),
-            paid=phone["paid"],
-            walk_outs=phone["walk_outs"],
-            limit=limit_after(shop, phone["since"]),
-            deposit_required=phone["last"] == WALKED_OUT and shop.walkout_deposit > 0,
+    return RegularsPage(found, page, more)
+
+
+def _latest_names(shop_id: int, phone_ids: list[str]) -> dict[str, str]:
+    """The name each phone gave on its latest closed tab that has one."""
+    if not phone_ids:
+        return {}
+    latest = (
+        select(func.max(Tab.id))
+        .where(
+            Tab.shop_id == shop_id,
+            Tab.phone_id.in_(phone_ids),
+            Tab.status.in_((PAID, WALKED_OUT)),
+            Tab.customer_name != "",
         )
-        for phone_id, phone in busiest[:most]
-    ]
+        .group_by(Tab.phone_id)
+    )
+    rows = db.session.execute(select(Tab.phone_id, Tab.customer_name).where(Tab.id.in_(latest)))
+    return {phone_id: name for phone_id, name in rows}
 
 
 # -- the owner's settings -------------------------------------------------------------
