@@ -114,13 +114,15 @@ class Tab(db.Model):
         UniqueConstraint("open_card_id"),
         UniqueConstraint("shop_id", "open_phone_id"),
         Index("ix_tabs_shop_id_status", "shop_id", "status"),
-        # The owner's regulars: closed tabs counted per phone (services.trust.regulars).
+        # The owner's regulars (services.trust.regulars): the phones of a window of
+        # closed tabs, read from the index alone (each phone's history then comes
+        # through ix_tabs_phone_id).
         Index(
-            "ix_tabs_shop_id_phone_id_status_closed_at",
+            "ix_tabs_shop_id_closed_at_phone_id_status",
             "shop_id",
+            "closed_at",
             "phone_id",
             "status",
-            "closed_at",
         ),
         CheckConstraint(_in("deposit_status", DEPOSIT_STATUSES), name="deposit_status"),
         CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),

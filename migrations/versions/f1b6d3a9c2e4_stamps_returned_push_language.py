@@ -76,15 +76,15 @@ def upgrade():
         sa.Column("language", sa.String(length=8), server_default="en", nullable=False),
     )
     op.create_index(
-        "ix_tabs_shop_id_phone_id_status_closed_at",
+        "ix_tabs_shop_id_closed_at_phone_id_status",
         "tabs",
-        ["shop_id", "phone_id", "status", "closed_at"],
+        ["shop_id", "closed_at", "phone_id", "status"],
         unique=False,
     )
 
 
 def downgrade():
-    op.drop_index("ix_tabs_shop_id_phone_id_status_closed_at", table_name="tabs")
+    op.drop_index("ix_tabs_shop_id_closed_at_phone_id_status", table_name="tabs")
     # A plain DROP COLUMN: a batch would copy the table and drop its live triggers.
     op.drop_column("push_subscriptions", "language")
     # Rows of the new kind go before the narrower check comes back.
