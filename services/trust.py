@@ -57,21 +57,27 @@ def limit_after(shop: Shop, paid: int) -> int | None:
 
 
 def _standing(shop_id: int, holder) -> Standing:
-    """`holder` is a condition on Tab naming the phone or the card."""
-    closed = (
-        select(Tab.status, Tab.closed_at)
-        .where(Tab.shop_id == shop_id, holder, Tab.status.in_((PAID, WALKED_OUT)))
-        .order_by(Tab.closed_at.desc(), Tab.id.desc())
+    """`holder` is a condition on Tab naming the phone or the card. One aggregate,
+    however many tabs the holder closed here."""
+    closed = (Tab.shop_id == shop_id, holder)
+    last_walk_out = (
+        select(func.max(Tab.closed_at)).where(*closed, Tab.status == WALKED_OUT).scalar_subquery()
     )
-    rows = db.session.execute(closed).all()
-    paid = 0
-    for status, _closed_at in rows:
-        if status == WALKED_OUT:
-            break
-        paid += 1
-    walk_outs = sum(1 for status, _ in rows if status == WALKED_OUT)
+    is_paid = Tab.status == PAID
+    after = or_(last_walk_out.is_(None), Tab.closed_at > last_walk_out)
+    row = db.session.execute(
+        select(
+            func.sum(case((and_(is_paid, after), 1), else_=0)),
+            func.sum(case((Tab.status == WALKED_OUT, 1), else_=0)),
+            func.max(Tab.closed_at),
+            last_walk_out,
+        ).where(*closed, Tab.status.in_((PAID, WALKED_OUT)))
+    ).one()
+    paid, walk_outs, last, walked_out = row
     return Standing(
-        paid=paid, walk_outs=walk_outs, last_walked_out=bool(rows) and rows[0][0] == WALKED_OUT
+        paid=int(paid or 0),
+        walk_outs=int(walk_outs or 0),
+        last_walked_out=walked_out is not None and walked_out >= last,
     )
 
 
