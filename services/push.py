@@ -195,6 +195,22 @@ def subscribe(tab: Tab, phone_id: str, data, language: str = "en") -> PushSubscr
     return subscription
 
 
+def follow_language(tab: Tab, phone_id: str, language: str) -> None:
+    """The phone now reads its tab in `language` (it ordered in it): its subscriptions
+    on the tab are told in it from now on. Rows already in that language are left
+    alone, so an order in the same language changes nothing."""
+    db.session.execute(
+        update(PushSubscription)
+        .where(
+            PushSubscription.tab_id == tab.id,
+            PushSubscription.phone_id == phone_id,
+            PushSubscription.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def unsubscribe(tab: Tab, endpoint) -> bool:
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise Refused("Say which subscription to stop.")

@@ -233,12 +233,14 @@ def add_line(
     staff: StaffMember | None = None,
     phone_id: str | None = None,
     options=(),
+    language: str | None = None,
 ) -> TabLine:
     """Order `quantity` of a menu item onto the tab at today's price.
 
     Only the item id and the chosen option ids come from the client: the name, the
     options and their prices and the tax rate are read from the shop's own menu and
-    frozen on the line (services.options, services.tax).
+    frozen on the line (services.options, services.tax). `language` is the one the
+    ordering phone reads the tab in: its notifications follow it from now on.
     """
     quantity = parse_quantity(quantity)
     note = one_line_within(note, MAX_NOTE, "The note")
@@ -290,6 +292,8 @@ def add_line(
     )
     db.session.add(line)
     db.session.flush()
+    if phone_id and language:
+        push_service.follow_language(tab, phone_id, language)
     return line
 
 

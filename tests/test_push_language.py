@@ -107,3 +107,15 @@ def test_the_same_browser_subscribing_again_after_switching_keeps_the_new_langua
     assert phone.get(f"/tab/{korean_phone}?lang=en").status_code == 200
     assert subscribe_push(phone, korean_phone, again).status_code == 200
     assert languages(in_app) == ["ko", "en"]
+
+
+def test_ordering_in_another_language_moves_the_phones_messages_to_it(
+    korean_phone, cafe, phone, staff_client, dispatcher, push_service, in_app
+):
+    assert phone.get(f"/tab/{korean_phone}?lang=en").status_code == 200
+    order(phone, korean_phone, cafe.croissant)
+    assert languages(in_app) == ["en"]
+    serve(staff_client, in_app, korean_phone, "ready")
+    dispatcher.run_once()
+    [payload] = push_service.payloads()
+    assert payload["body"] == "Your Flat white and Butter croissant are ready"
