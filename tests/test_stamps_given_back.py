@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import AuditEntry, LoyaltyStamp
 from services import stamps
-from tests.helpers import load_tab, open_tab, order, phone_id_of
+from tests.helpers import load_tab, open_tab, order, phone_id_of, visible_text
 from tests.pay_helpers import set_shop, tab_id_of
 
 
@@ -188,3 +188,15 @@ def test_the_database_takes_one_return_per_redemption(free_coffee, stamp_cafe, p
 
     with pytest.raises(IntegrityError):
         in_app(give_back_twice)
+
+
+def test_the_owner_reads_the_return_in_the_audit(free_coffee, stamp_cafe, staff_client, login):
+    _, coffee, _ = free_coffee
+    staff_client.post_form(f"/staff/lines/{coffee}/void", {"reason": "not made"})
+    owner = login(stamp_cafe.owner)
+    page = visible_text(owner.get("/admin/audit").get_data(as_text=True))
+    assert "Stamps given back" in page
+    assert "stamps: 3" in page
+    korean = visible_text(owner.get("/admin/audit?lang=ko").get_data(as_text=True))
+    assert "스탬프 반환" in korean
+    assert "스탬프: 3" in korean
