@@ -353,6 +353,7 @@ def order(public_id: str):
                 request_key=form.request_key.data,
                 phone_id=phone_id(),
                 options=chosen_options(),
+                language=str(get_locale() or "en"),
             )
     except Refused as refusal:
         if wants_json():

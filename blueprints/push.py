@@ -5,6 +5,7 @@ X-CSRFToken header the page sends from its csrf-token meta tag.
 """
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import get_locale
 
 from blueprints.customer import my_tab, phone_id
 from blueprints.pwa import service_worker_script
@@ -47,8 +48,10 @@ def subscribe(public_id: str):
     # (on SQLite a POST's transaction holds the write lock).
     db.session.rollback()
     checked = push_service.parse_subscription(data)
+    # The language this phone reads the tab in (web/i18n.py): its messages come in it.
+    language = str(get_locale() or "en")
     with unit_of_work():
-        push_service.subscribe(tab, phone_id(), checked)
+        push_service.subscribe(tab, phone_id(), checked, language)
     return jsonify(ok=True, message="We'll tell this phone when your order is ready.")
 
 

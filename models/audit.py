@@ -23,6 +23,7 @@ WALK_OUT = "walk_out"
 CASH_UP = "cash_up"
 LIMIT_RAISED = "limit_raised"
 DEPOSIT_LIFTED = "deposit_lifted"
+STAMPS_RETURNED = "stamps_returned"
 ACTIONS = (
     PAYMENT,
     VOID,
@@ -36,6 +37,7 @@ ACTIONS = (
     CASH_UP,
     LIMIT_RAISED,
     DEPOSIT_LIFTED,
+    STAMPS_RETURNED,
 )
 ACTION_LABELS = {
     PAYMENT: lazy_gettext("Payment"),
@@ -50,6 +52,7 @@ ACTION_LABELS = {
     CASH_UP: lazy_gettext("Cash-up"),
     LIMIT_RAISED: lazy_gettext("Tab limit raised"),
     DEPOSIT_LIFTED: lazy_gettext("Deposit lifted"),
+    STAMPS_RETURNED: lazy_gettext("Stamps given back"),
 }
 
 

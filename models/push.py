@@ -45,6 +45,9 @@ class PushSubscription(db.Model):
     origin: Mapped[str] = mapped_column(String(300), default="", server_default="")
     p256dh: Mapped[str] = mapped_column(String(128))
     auth: Mapped[str] = mapped_column(String(64))
+    # The language the phone read the tab page in when it subscribed: what it is told
+    # comes in that language (web/i18n.py LANGUAGES).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tab: Mapped[Tab] = relationship()

@@ -137,6 +137,16 @@ class Tab(db.Model):
         UniqueConstraint("open_card_id"),
         UniqueConstraint("shop_id", "open_phone_id"),
         Index("ix_tabs_shop_id_status", "shop_id", "status"),
+        # The owner's regulars (services.trust.regulars): the phones of a window of
+        # closed tabs, read from the index alone (each phone's history then comes
+        # through ix_tabs_phone_id).
+        Index(
+            "ix_tabs_shop_id_closed_at_phone_id_status",
+            "shop_id",
+            "closed_at",
+            "phone_id",
+            "status",
+        ),
         CheckConstraint(_in("deposit_status", DEPOSIT_STATUSES), name="deposit_status"),
         CheckConstraint("deposit_amount >= 0", name="deposit_not_negative"),
         CheckConstraint("split_ways IS NULL OR split_ways >= 2", name="split_ways"),

@@ -105,6 +105,7 @@ def _set_discount(
 ) -> TabLine:
     now = utcnow()
     before = line.discount
+    was_comped = line.adjustment == COMP
     values = {
         "discount": off,
         "adjustment": kind,
@@ -136,6 +137,9 @@ def _set_discount(
         discount_before=before,
         **detail,
     )
+    # A free item staff now comp or discount their own way: its stamps come back.
+    if was_comped:
+        stamps.give_back(line, staff, reason)
     close_if_covered(line.tab, now)
     return line
 

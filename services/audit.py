@@ -139,6 +139,7 @@ DETAIL_LABELS = {
     "counted": lazy_gettext("counted"),
     "since": lazy_gettext("since"),
     "recount_of": lazy_gettext("recount of cash-up no."),
+    "stamps": lazy_gettext("stamps"),
 }
 _MONEY_DETAILS = (
     "line_price",

@@ -4,17 +4,22 @@ Nothing here talks to a push service: `services.push_dispatch` sends the rows af
 the transaction that wrote them has committed. Every message for a tab carries the
 same notification tag, so on the phone a newer one replaces the older one (and a
 message delivered twice replaces itself).
+
+Each message is written in the language its phone read the tab page in when it
+subscribed (`PushSubscription.language`), whoever or whatever (staff, the idle
+sweep outside any request) caused it.
 """
 
 import base64
 import binascii
 import json
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import lazy_gettext
+from flask_babel import force_locale, gettext, lazy_gettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -145,9 +150,10 @@ def _make_room(tab: Tab, phone_id: str) -> None:
         )
 
 
-def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
+def subscribe(tab: Tab, phone_id: str, data, language: str = "en") -> PushSubscription:
     """Bind the phone's push subscription to its tab; the same endpoint replaces.
-    `data` is the browser's subscription, or what parse_subscription made of it."""
+    `data` is the browser's subscription, or what parse_subscription made of it;
+    `language` is the one the phone reads the tab in (its messages come in it)."""
     endpoint, p256dh, auth = data if isinstance(data, tuple) else parse_subscription(data)
     if not tab.is_live:
         raise Conflict("This tab is closed; there is nothing more to tell you about it.")
@@ -158,6 +164,7 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
     ).scalar_one_or_none()
     if existing is not None:
         existing.p256dh, existing.auth, existing.phone_id = p256dh, auth, phone_id
+        existing.language = language
         db.session.flush()
         return existing
     _make_room(tab, phone_id)
@@ -169,6 +176,7 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
         origin=endpoint_origin(endpoint)[:300],
         p256dh=p256dh,
         auth=auth,
+        language=language,
     )
     try:
         with db.session.begin_nested():
@@ -185,6 +193,22 @@ def subscribe(tab: Tab, phone_id: str, data) -> PushSubscription:
             raise
         return existing
     return subscription
+
+
+def follow_language(tab: Tab, phone_id: str, language: str) -> None:
+    """The phone now reads its tab in `language` (it ordered in it): its subscriptions
+    on the tab are told in it from now on. Rows already in that language are left
+    alone, so an order in the same language changes nothing."""
+    db.session.execute(
+        update(PushSubscription)
+        .where(
+            PushSubscription.tab_id == tab.id,
+            PushSubscription.phone_id == phone_id,
+            PushSubscription.language != language,
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unsubscribe(tab: Tab, endpoint) -> bool:
@@ -224,15 +248,22 @@ def _names(lines: list[TabLine]) -> str:
 
 def _join(names: list[str], more: int) -> str:
     if more:
-        return f"{', '.join(names)} and {more} more"
+        return gettext("%(names)s and %(count)d more", names=", ".join(names), count=more)
     if len(names) == 1:
         return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def ready_text(lines: list[TabLine]) -> str:
-    plural = len(lines) > 1 or lines[0].quantity > 1
-    return f"Your {_names(lines)} {'are' if plural else 'is'} ready"
+    """In the language forced around it (`in_language`)."""
+    if len(lines) > 1 or lines[0].quantity > 1:
+        return gettext("Your %(items)s are ready", items=_names(lines))
+    return gettext("Your %(items)s is ready", items=_names(lines))
+
+
+def in_language(language: str | None):
+    """What a phone is told is written in its language, outside any request too."""
+    return force_locale(language or "en")
 
 
 def _payload(tab: Tab, kind: str, body: str, url: str) -> dict:
@@ -256,10 +287,18 @@ def _encode(payload: dict) -> str:
 def _enqueue(
     tab: Tab,
     kind: str,
-    payload: dict,
+    say: Callable[[], str],
+    url: str,
     to: list[PushSubscription] | None = None,
     lines: list[TabLine] = (),
 ) -> list[PushMessage]:
+    """One message per subscription, its body `say()` in the phone's language."""
+    to = subscriptions(tab) if to is None else to
+    payloads: dict[str, dict] = {}
+    for subscription in to:
+        if subscription.language not in payloads:
+            with in_language(subscription.language):
+                payloads[subscription.language] = _payload(tab, kind, say(), url)
     messages = [
         PushMessage(
             shop_id=tab.shop_id,
@@ -273,12 +312,13 @@ def _enqueue(
             urgency=URGENCY[kind],
             next_attempt_at=utcnow(),
         )
-        for subscription in (subscriptions(tab) if to is None else to)
+        for subscription in to
     ]
     if messages:
         db.session.add_all(messages)
         db.session.flush()  # ids, so the phone can tell a repeat from a new message
-        for message in messages:
+        for message, subscription in zip(messages, to, strict=True):
+            payload = payloads[subscription.language]
             message.payload = _encode({**payload, "id": message.id})
         db.session.flush()
         _after_commit_wake()
@@ -322,7 +362,8 @@ def line_moved(tab: Tab, new_status: str) -> None:
         message = waiting.get(subscription.id)
         if message is not None:
             if fresh:
-                payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
+                with in_language(subscription.language):
+                    payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
                 message.payload = _encode({**payload, "id": message.id})
                 message.line_ids = _ids(fresh)
             else:
@@ -333,8 +374,7 @@ def line_moved(tab: Tab, new_status: str) -> None:
     by_id = {line.id: line for line in ready}
     for ids, to in new_for.items():
         fresh = [by_id[line_id] for line_id in ids]
-        payload = _payload(tab, READY_MESSAGE, ready_text(fresh), url)
-        _enqueue(tab, READY_MESSAGE, payload, to, fresh)
+        _enqueue(tab, READY_MESSAGE, lambda fresh=fresh: ready_text(fresh), url, to, fresh)
 
 
 def tab_closed(tab: Tab) -> None:
@@ -346,10 +386,12 @@ def tab_closed(tab: Tab) -> None:
 
 def payment_recorded(tab: Tab) -> list[PushMessage]:
     tab_closed(tab)
-    payload = _payload(
-        tab, RECEIPT_MESSAGE, "Thanks — here is your receipt", f"/tab/{tab.public_id}/receipt"
+    return _enqueue(
+        tab,
+        RECEIPT_MESSAGE,
+        lambda: gettext("Thanks — here is your receipt"),
+        f"/tab/{tab.public_id}/receipt",
     )
-    return _enqueue(tab, RECEIPT_MESSAGE, payload)
 
 
 def remind_to_pay(tab: Tab) -> list[PushMessage]:
@@ -375,9 +417,11 @@ def remind_to_pay(tab: Tab) -> list[PushMessage]:
     if not subscriptions(tab):
         return []
     owed = format_money(tab.due, tab.currency, tab.shop.locale)
-    body = f"Your tab is still open: {owed}. Tap to see your bill."
     return _enqueue(
-        tab, REMINDER_MESSAGE, _payload(tab, REMINDER_MESSAGE, body, f"/tab/{tab.public_id}/bill")
+        tab,
+        REMINDER_MESSAGE,
+        lambda: gettext("Your tab is still open: %(owed)s. Tap to see your bill.", owed=owed),
+        f"/tab/{tab.public_id}/bill",
     )
 
 
@@ -387,10 +431,12 @@ def still_here(tab: Tab) -> list[PushMessage]:
     if not subscriptions(tab):
         return []
     due = format_money(tab.due, tab.currency, tab.shop.locale)
-    # In English like the other pushes: the sweep runs outside any request.
-    body = f"Still here? Your tab is open: {due}."
+    # The sweep runs outside any request: each phone's language is the one it chose.
     return _enqueue(
-        tab, REMINDER_MESSAGE, _payload(tab, REMINDER_MESSAGE, body, f"/tab/{tab.public_id}")
+        tab,
+        REMINDER_MESSAGE,
+        lambda: gettext("Still here? Your tab is open: %(due)s.", due=due),
+        f"/tab/{tab.public_id}",
     )
 
 

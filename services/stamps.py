@@ -6,16 +6,30 @@ item) and belong to the tab's phone and, when the tab was on a personal card, to
 card: no sign-up. The customer spends a card's worth by tapping "Use my free …" on an
 eligible line of their bill; the line is comped with the reason "loyalty", through the
 same columns, audit entry and day's figures as a comp staff give.
+
+A free item taken back gives its stamps back: when the line it was used on is voided,
+or staff replace its loyalty comp with a comp or discount of their own, the ledger
+gets a "returned" row worth exactly what was spent (even if the shop has since changed
+how many stamps a card takes), once (`reverses_id` is unique), with an audit entry.
+A free item that was handed over stays spent however the tab ends: paid, closed with
+nothing owed, or walked out (a walk-out does not hand back what was given on it).
+
+Stamps earned are final: they are earned only when a tab is paid, and a paid tab
+never changes again (no void, no refund of a paid tab exists). A refund of a paid
+tab, if one is ever built, must reverse its "earned" rows the same way.
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from extensions import db
-from models import LoyaltyStamp, MenuItem, Shop, Tab, TabLine
+from models import LoyaltyStamp, MenuItem, Shop, StaffMember, Tab, TabLine
+from models.audit import STAMPS_RETURNED
 from models.tab import ADJUST_NONE, COMP, LINE_VOID
-from models.trust import EARNED
+from models.trust import EARNED, REDEEMED, RETURNED
+from services import audit
 
 LOYALTY = "loyalty"
 
@@ -137,3 +151,51 @@ def can_be_free(line: TabLine) -> bool:
         and line.adjustment == ADJUST_NONE
         and line.unit_price > 0
     )
+
+
+def give_back(line: TabLine, staff: StaffMember | None, why: str) -> int:
+    """The free item on `line` was taken back (`why`): the stamps its redemption spent
+    return to the same phone and card, once. Returns the stamps given back."""
+    returned = aliased(LoyaltyStamp)
+    spent = list(
+        db.session.execute(
+            select(LoyaltyStamp)
+            .outerjoin(returned, returned.reverses_id == LoyaltyStamp.id)
+            .where(
+                LoyaltyStamp.shop_id == line.shop_id,
+                LoyaltyStamp.tab_id == line.tab_id,
+                LoyaltyStamp.line_id == line.id,
+                LoyaltyStamp.kind == REDEEMED,
+                returned.id.is_(None),
+            )
+            .order_by(LoyaltyStamp.id)
+        ).scalars()
+    )
+    given = 0
+    for row in spent:
+        db.session.add(
+            LoyaltyStamp(
+                shop_id=row.shop_id,
+                phone_id=row.phone_id,
+                card_id=row.card_id,
+                tab_id=row.tab_id,
+                line_id=row.line_id,
+                kind=RETURNED,
+                stamps=-row.stamps,
+                reverses_id=row.id,
+            )
+        )
+        given += -row.stamps
+    if given:
+        db.session.flush()
+        audit.record(
+            STAMPS_RETURNED,
+            shop_id=line.shop_id,
+            staff=staff,
+            line=line,
+            amount=0,
+            reason=why,
+            item=f"{line.quantity} × {line.name}",
+            stamps=given,
+        )
+    return given

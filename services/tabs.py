@@ -24,6 +24,7 @@ from models import (
 )
 from models.base import utcnow
 from models.tab import (
+    COMP,
     DEPOSIT_HELD,
     DEPOSIT_KEPT,
     DEPOSIT_NONE,
@@ -43,7 +44,7 @@ from models.tab import (
     can_move_line,
     can_move_tab,
 )
-from services import Conflict, NotFound, Refused, audit, parse_id, trust
+from services import Conflict, NotFound, Refused, audit, parse_id, stamps, trust
 from services import options as options_service
 from services import push as push_service
 from services import tax as tax_service
@@ -232,12 +233,14 @@ def add_line(
     staff: StaffMember | None = None,
     phone_id: str | None = None,
     options=(),
+    language: str | None = None,
 ) -> TabLine:
     """Order `quantity` of a menu item onto the tab at today's price.
 
     Only the item id and the chosen option ids come from the client: the name, the
     options and their prices and the tax rate are read from the shop's own menu and
-    frozen on the line (services.options, services.tax).
+    frozen on the line (services.options, services.tax). `language` is the one the
+    ordering phone reads the tab in: its notifications follow it from now on.
     """
     quantity = parse_quantity(quantity)
     note = one_line_within(note, MAX_NOTE, "The note")
@@ -289,6 +292,8 @@ def add_line(
     )
     db.session.add(line)
     db.session.flush()
+    if phone_id and language:
+        push_service.follow_language(tab, phone_id, language)
     return line
 
 
@@ -339,6 +344,8 @@ def move_line(line: TabLine, new_status: str, staff: StaffMember, reason: str = 
             reason=reason,
             item=f"{line.quantity} × {line.name}",
         )
+        if line.adjustment == COMP:  # a free item taken back gives its stamps back
+            stamps.give_back(line, staff, reason)
     push_service.line_moved(tab, new_status)
     return line
 

@@ -12,9 +12,10 @@ can raise it for that tab in one tap. Both go in the audit trail.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from extensions import db
 from models import Shop, StaffMember, Tab, TokenCard
@@ -56,21 +57,27 @@ def limit_after(shop: Shop, paid: int) -> int | None:
 
 
 def _standing(shop_id: int, holder) -> Standing:
-    """`holder` is a condition on Tab naming the phone or the card."""
-    closed = (
-        select(Tab.status, Tab.closed_at)
-        .where(Tab.shop_id == shop_id, holder, Tab.status.in_((PAID, WALKED_OUT)))
-        .order_by(Tab.closed_at.desc(), Tab.id.desc())
+    """`holder` is a condition on Tab naming the phone or the card. One aggregate,
+    however many tabs the holder closed here."""
+    closed = (Tab.shop_id == shop_id, holder)
+    last_walk_out = (
+        select(func.max(Tab.closed_at)).where(*closed, Tab.status == WALKED_OUT).scalar_subquery()
     )
-    rows = db.session.execute(closed).all()
-    paid = 0
-    for status, _closed_at in rows:
-        if status == WALKED_OUT:
-            break
-        paid += 1
-    walk_outs = sum(1 for status, _ in rows if status == WALKED_OUT)
+    is_paid = Tab.status == PAID
+    after = or_(last_walk_out.is_(None), Tab.closed_at > last_walk_out)
+    row = db.session.execute(
+        select(
+            func.sum(case((and_(is_paid, after), 1), else_=0)),
+            func.sum(case((Tab.status == WALKED_OUT, 1), else_=0)),
+            func.max(Tab.closed_at),
+            last_walk_out,
+        ).where(*closed, Tab.status.in_((PAID, WALKED_OUT)))
+    ).one()
+    paid, walk_outs, last, walked_out = row
     return Standing(
-        paid=paid, walk_outs=walk_outs, last_walked_out=bool(rows) and rows[0][0] == WALKED_OUT
+        paid=int(paid or 0),
+        walk_outs=int(walk_outs or 0),
+        last_walked_out=walked_out is not None and walked_out >= last,
     )
 
 
@@ -213,44 +220,116 @@ def phone_label(phone_id: str) -> str:
     return gettext("Phone %(code)s", code=phone_id[:4].upper())
 
 
-def regulars(shop: Shop, most: int = 200) -> list[Regular]:
-    """Per phone: tabs paid, walk-outs and the limit its next tab would start with;
-    phones with the most closed tabs first. Read in one query, newest tab first."""
+REGULARS_PAGE = 50
+REGULARS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class RegularsPage:
+    regulars: list[Regular]
+    page: int
+    more: bool  # a next page exists
+    days: int = REGULARS_DAYS
+
+
+def regulars(shop: Shop, page: int = 1) -> RegularsPage:
+    """The phones seen in the last 90 days, most visits first, 50 to a page; for each,
+    over all its history here: tabs paid, walk-outs and the limit its next tab would
+    start with. Three statements, each reading through an index no more than the
+    window's closed tabs or the page's phones' own tabs, however long the history."""
+    since = utcnow() - timedelta(days=REGULARS_DAYS)
+    visits = func.count()
+    last = func.max(Tab.closed_at)
+    phone_ids = list(
+        db.session.execute(
+            select(Tab.phone_id)
+            .where(
+                Tab.shop_id == shop.id,
+                Tab.closed_at >= since,
+                Tab.status.in_((PAID, WALKED_OUT)),
+            )
+            .group_by(Tab.phone_id)
+            # Tabs without a phone form the one group counting no phone. Not "phone_id
+            # IS NOT NULL" in WHERE: that range leads SQLite to the phone index, which
+            # reads the shop's whole history instead of the window.
+            .having(func.count(Tab.phone_id) > 0)
+            .order_by(visits.desc(), last.desc(), Tab.phone_id)
+            .offset((page - 1) * REGULARS_PAGE)
+            .limit(REGULARS_PAGE + 1)
+        ).scalars()
+    )
+    more = len(phone_ids) > REGULARS_PAGE
+    phone_ids = phone_ids[:REGULARS_PAGE]
+    if not phone_ids:
+        return RegularsPage([], page, more)
+    counts = _histories(shop.id, phone_ids)
+    names = _latest_names(shop.id, phone_ids)
+    found = []
+    for phone_id in phone_ids:
+        row = counts[phone_id]
+        name = names.get(phone_id, "")
+        label = phone_label(phone_id)
+        walked_out_last = row.walked_out is not None and row.walked_out >= row.last
+        found.append(
+            Regular(
+                label=f"{name} · {label}" if name else label,
+                paid=int(row.paid),
+                walk_outs=int(row.tabs - row.paid),
+                limit=limit_after(shop, int(row.since)),
+                deposit_required=walked_out_last and shop.walkout_deposit > 0,
+            )
+        )
+    return RegularsPage(found, page, more)
+
+
+def _histories(shop_id: int, phone_ids: list[str]) -> dict:
+    """Per phone, over all its closed tabs here: tabs, paid, paid since its last
+    walk-out, its last closed tab and last walk-out (one GROUP BY on the phone index)."""
+    mine = (
+        Tab.shop_id == shop_id,
+        Tab.phone_id.in_(phone_ids),
+        Tab.status.in_((PAID, WALKED_OUT)),
+    )
+    last_walk_out = (
+        select(Tab.phone_id, func.max(Tab.closed_at).label("at"))
+        .where(*mine, Tab.status == WALKED_OUT)
+        .group_by(Tab.phone_id)
+        .subquery()
+    )
+    is_paid = Tab.status == PAID
+    after = or_(last_walk_out.c.at.is_(None), Tab.closed_at > last_walk_out.c.at)
     rows = db.session.execute(
-        select(Tab.phone_id, Tab.status, Tab.customer_name)
-        .where(
-            Tab.shop_id == shop.id,
-            Tab.phone_id.is_not(None),
-            Tab.status.in_((PAID, WALKED_OUT)),
+        select(
+            Tab.phone_id,
+            func.count().label("tabs"),
+            func.sum(case((is_paid, 1), else_=0)).label("paid"),
+            func.sum(case((and_(is_paid, after), 1), else_=0)).label("since"),
+            func.max(Tab.closed_at).label("last"),
+            func.max(last_walk_out.c.at).label("walked_out"),
         )
-        .order_by(Tab.closed_at.desc(), Tab.id.desc())
+        .outerjoin(last_walk_out, last_walk_out.c.phone_id == Tab.phone_id)
+        .where(*mine)
+        .group_by(Tab.phone_id)
     ).all()
-    seen: dict[str, dict] = {}
-    for phone_id, status, name in rows:
-        phone = seen.setdefault(
-            phone_id,
-            {"paid": 0, "walk_outs": 0, "since": 0, "counting": True, "last": status, "name": ""},
+    return {row.phone_id: row for row in rows}
+
+
+def _latest_names(shop_id: int, phone_ids: list[str]) -> dict[str, str]:
+    """The name each phone gave on its latest closed tab that has one."""
+    if not phone_ids:
+        return {}
+    latest = (
+        select(func.max(Tab.id))
+        .where(
+            Tab.shop_id == shop_id,
+            Tab.phone_id.in_(phone_ids),
+            Tab.status.in_((PAID, WALKED_OUT)),
+            Tab.customer_name != "",
         )
-        if status == WALKED_OUT:
-            phone["walk_outs"] += 1
-            phone["counting"] = False
-        else:
-            phone["paid"] += 1
-            phone["since"] += phone["counting"]
-        phone["name"] = phone["name"] or name
-    busiest = sorted(seen.items(), key=lambda kv: -(kv[1]["paid"] + kv[1]["walk_outs"]))
-    return [
-        Regular(
-            label=f"{phone['name']} · {phone_label(phone_id)}"
-            if phone["name"]
-            else phone_label(phone_id),
-            paid=phone["paid"],
-            walk_outs=phone["walk_outs"],
-            limit=limit_after(shop, phone["since"]),
-            deposit_required=phone["last"] == WALKED_OUT and shop.walkout_deposit > 0,
-        )
-        for phone_id, phone in busiest[:most]
-    ]
+        .group_by(Tab.phone_id)
+    )
+    rows = db.session.execute(select(Tab.phone_id, Tab.customer_name).where(Tab.id.in_(latest)))
+    return {phone_id: name for phone_id, name in rows}
 
 
 # -- the owner's settings -------------------------------------------------------------

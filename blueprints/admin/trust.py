@@ -9,6 +9,7 @@ from blueprints.admin import bp, done
 from blueprints.forms import TrustSettingsForm, first_error
 from money import AmountError, format_plain, parse_amount
 from services import Refused, trust, unit_of_work
+from services.audit import parse_page
 from services.menu import categories
 
 TEMPLATE = "admin/trust.html"
@@ -32,7 +33,8 @@ def trust_settings():
             )
         form.idle_minutes.data = str(shop.idle_minutes or "")
         form.loyalty_every.data = str(shop.loyalty_every or "")
-        return render_template(TEMPLATE, **context(shop, form, shop_categories(shop)))
+        page = parse_page(request.args.get("page"))
+        return render_template(TEMPLATE, **context(shop, form, shop_categories(shop), page))
     form = TrustSettingsForm()
     chosen = [name for name in request.form.getlist("loyalty_categories") if name]
     try:
@@ -67,11 +69,11 @@ def shop_categories(shop) -> list[str]:
     return [name for name in shop.loyalty_categories.split("\n") if name]
 
 
-def context(shop, form, chosen: list[str]) -> dict:
+def context(shop, form, chosen: list[str], page: int = 1) -> dict:
     return {
         "shop": shop,
         "form": form,
         "categories": categories(shop.id),
         "chosen": chosen,
-        "regulars": trust.regulars(shop),
+        "regulars": trust.regulars(shop, page),
     }
