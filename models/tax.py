@@ -109,7 +109,8 @@ def part_tax(summary: TaxSummary, before: int, upto: int) -> TaxSummary:
     """The bill's tax carried by a part of it: the money paid from `before` to `upto`
     (minor units counted from the first payment). Each rate's net, tax and gross are
     shared in proportion, rounded down on the running sum, so the parts of a bill that
-    is paid in full add up to its figures exactly."""
+    is paid in full add up to its figures exactly; the rate with the most gross takes
+    what rounding leaves, so each part's gross is exactly `upto - before`."""
     whole = summary.gross
     part = TaxSummary(included=summary.included)
     if whole <= 0:
@@ -118,4 +119,23 @@ def part_tax(summary: TaxSummary, before: int, upto: int) -> TaxSummary:
         tax = r.tax * upto // whole - r.tax * before // whole
         gross = r.gross * upto // whole - r.gross * before // whole
         part.rates.append(RateTotal(r.rate, net=gross - tax, tax=tax, gross=gross))
+    largest = max(range(len(part.rates)), key=lambda i: summary.rates[i].gross)
+    biggest = part.rates[largest]
+    biggest.gross += (upto - before) - part.gross
+    biggest.net = biggest.gross - biggest.tax
     return part
+
+
+def add_up(summaries) -> TaxSummary:
+    """Several summaries (a day's payments) added rate by rate; read as including tax
+    unless one of them excludes it."""
+    by_rate: dict[int, RateTotal] = {}
+    included = True
+    for summary in summaries:
+        included = included and summary.included
+        for r in summary.rates:
+            total = by_rate.setdefault(r.rate, RateTotal(r.rate))
+            total.net += r.net
+            total.tax += r.tax
+            total.gross += r.gross
+    return TaxSummary(included=included, rates=[by_rate[rate] for rate in sorted(by_rate)])

@@ -62,6 +62,7 @@ __all__ = [
     "lines_tax",
     "parse_rate",
     "part_tax",
+    "payment_taxes",
     "rate_for",
     "summarise",
     "tab_tax",
@@ -72,6 +73,18 @@ __all__ = [
 
 def tab_tax(tab) -> TaxSummary:
     return lines_tax(tab.lines)
+
+
+def payment_taxes(tab) -> dict[int, TaxSummary]:
+    """The tax each of the tab's payments carries, by payment id: the bill's tax in
+    proportion to what each covered, in the order they were taken (`part_tax`)."""
+    summary = tab.tax
+    taxes, before = {}, 0
+    for payment in sorted(tab.payments, key=lambda p: p.id):
+        upto = min(before + payment.covers, summary.gross)
+        taxes[payment.id] = part_tax(summary, before, upto)
+        before = upto
+    return taxes
 
 
 # -- rates on the menu ---------------------------------------------------------------------
