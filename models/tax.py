@@ -87,6 +87,8 @@ def summarise(amounts, included: bool) -> TaxSummary:
     summary = TaxSummary(included=included)
     for rate in sorted(by_rate):
         amount = by_rate[rate]
+        if not amount:
+            continue  # only comped lines at this rate: nothing sold, no tax
         if included:
             tax = tax_in(amount, rate)
             summary.rates.append(RateTotal(rate, net=amount - tax, tax=tax, gross=amount))
