@@ -74,8 +74,9 @@ def test_a_large_oat_latte_with_a_shot_is_taxed_on_the_tab_counter_and_receipt(
     expect(staff.locator("[data-tax-added]")).to_have_text("$0.51")
     staff.get_by_role("button", name="Paid by cash").click()
 
-    # The receipt, with its tax lines.
-    phone.goto(f"{tab_url}/receipt")
+    # The phone's open tab moves to the receipt by itself, with its tax lines.
+    expect(staff.locator(".flash-success")).to_be_visible()
+    expect(phone).to_have_url(f"{tab_url}/receipt")
     receipt = phone.locator(".receipt")
     expect(receipt.locator("[data-subtotal]")).to_have_text("$5.70")
     expect(receipt.locator('[data-tax-added="8.875"]')).to_have_text("$0.51")
