@@ -158,6 +158,17 @@ def test_a_deposit_comes_off_the_taxed_total(new_york, new_client, staff_client,
     assert (tab.status, tab.payments[0].deposit_applied) == ("paid", 500)
 
 
+def test_a_tab_limit_counts_the_tax_added(new_york, new_client, in_app):
+    set_shop(in_app, new_york.shop, tab_limit_first=850)
+    phone = new_client()
+    public_id = open_tab(phone, new_york.table, "Ana")
+    # Two chais are $8.00 of prices, under the $8.50 limit, but $8.71 with their tax.
+    order(phone, public_id, new_york.chai, 2)
+    assert load_tab(in_app, public_id).lines == []
+    order(phone, public_id, new_york.chai)
+    assert load_tab(in_app, public_id).total == 436
+
+
 @pytest.fixture
 def two_chais(new_york, new_client, in_app):
     """Ana and Ben each have a $4.00 chai: $0.355 of tax each, $0.71 on the bill."""
