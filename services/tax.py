@@ -65,14 +65,9 @@ __all__ = [
     "payment_taxes",
     "rate_for",
     "summarise",
-    "tab_tax",
     "tax_in",
     "tax_on",
 ]
-
-
-def tab_tax(tab) -> TaxSummary:
-    return lines_tax(tab.lines)
 
 
 def payment_taxes(tab) -> dict[int, TaxSummary]:
