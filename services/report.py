@@ -51,7 +51,7 @@ from models.tab import (
     VOID,
     WALKED_OUT,
 )
-from models.tax import TaxSummary, add_up
+from models.tax import TaxSummary, add_up, line_taxes
 from money import format_plain
 from services import Refused
 from services import tax as tax_service
@@ -765,12 +765,14 @@ LINE_HEADER = [
     "resolution",
     "tax_rate",
     "tax_included",
+    "tax",
 ]
 
 
 def _line_rows(tabs: list[Tab], names, when):
     rows = []
     for tab in tabs:
+        taxes = line_taxes(tab.lines)
         for line in tab.lines:
             rows.append(
                 [
@@ -799,6 +801,7 @@ def _line_rows(tabs: list[Tab], names, when):
                     line.resolution or "",
                     tax_service.format_rate(line.tax_rate),
                     "yes" if line.tax_included else "no",
+                    format_plain(taxes[line.id], tab.currency),
                 ]
             )
     return LINE_HEADER, rows

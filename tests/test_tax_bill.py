@@ -272,3 +272,7 @@ def test_the_day_and_the_tax_csv_are_the_sum_of_the_receipts(
         ("Flat white", "21"),
         ("Croissant", "9"),
     }
+    by_rate = {}
+    for line in lines:
+        by_rate[line["tax_rate"]] = by_rate.get(line["tax_rate"], 0) + cents(line["tax"])
+    assert by_rate == {"9": 92, "21": 396}
