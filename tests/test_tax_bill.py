@@ -114,7 +114,7 @@ def test_a_comped_line_carries_no_tax_and_a_discount_lowers_it(
 
 
 def test_tax_is_added_to_what_a_new_york_tab_asks_and_staff_take(
-    new_york, new_client, staff_client, in_app
+    new_york, new_client, staff_client, login, in_app
 ):
     phone = new_client()
     public_id = open_tab(phone, new_york.table, "Ana")
@@ -129,6 +129,9 @@ def test_tax_is_added_to_what_a_new_york_tab_asks_and_staff_take(
     tab_id = tab_id_of(in_app, public_id)
     staff_page = words(staff_client.get(f"/staff/tabs/{tab_id}").get_data(as_text=True))
     assert "Tax added $0.92" in staff_page and "Owed $11.32" in staff_page
+
+    day = login(new_york.owner).get("/admin/day").get_data(as_text=True)
+    assert re.search(r'id="figure-owed">\$11\.32<', day)  # "still owed" counts the tax
 
     refused = staff_client.post_form(
         f"/staff/tabs/{tab_id}/payment", {"method": "cash", "amount": "10.40", "tip": "0"}
