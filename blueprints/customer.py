@@ -57,6 +57,7 @@ from services import menu as menu_service
 from services import options as options_service
 from services import payments as pay_service
 from services import tabs as tab_service
+from services import tax as tax_service
 from services.shops import menu_items
 from web.headers import PRIVATE
 
@@ -618,6 +619,8 @@ def receipt(public_id: str):
         shop=tab.shop,
         payments=payments,
         paid_by_others=others,
+        # A bill paid in parts says how much of its tax each part carried.
+        payment_tax=tax_service.payment_taxes(tab) if len(tab.payments) > 1 else None,
         paid_at=max((p.created_at for p in payments), default=tab.closed_at),
         phone=mine,
     )

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import as_utc, db, new_code, utcnow
 from models.card import TokenCard
 from models.shop import Shop
+from models.tax import TaxSummary, lines_tax
 
 
 # What a tab is called on the counter's tickets and boards, from its columns alone:
@@ -223,9 +224,16 @@ class Tab(db.Model):
         return [line for line in self.lines if line.status != LINE_VOID]
 
     @property
+    def tax(self) -> TaxSummary:
+        """Net, tax and gross per rate of the live lines (services.tax)."""
+        return lines_tax(self.lines)
+
+    @property
     def total(self) -> int:
-        """What the tab owes, in minor units: the sum of its live lines' snapshots."""
-        return sum(line.line_total for line in self.billable_lines)
+        """What the tab costs, in minor units, tax included: its live lines' snapshots,
+        plus the tax when the shop's prices exclude it. Every amount due, split share,
+        card checkout and "still owed" is worked out from this one figure."""
+        return self.tax.gross
 
     @property
     def deposit_credit(self) -> int:

@@ -38,6 +38,7 @@ from models.tab import (
     OPEN,
     SETTLING,
 )
+from models.tax import lines_tax
 from money import MAX_AMOUNT, format_money
 from services import Conflict, NotFound, Refused, audit
 from services.tab_state import close_as_paid, closed_message, touch_tab
@@ -160,7 +161,10 @@ def part_for(
         if phone_id is None:
             raise Refused("Say whose lines are being paid.")
         mine = [line for line in unpaid if line_owner(tab, line) == phone_id]
-        gross = sum(line.line_total for line in mine)
+        # What the bill's gross grows by with these lines, so tax rounded per rate
+        # never leaves a cent over when every phone pays its own (services.tax).
+        paid = [line for line in tab.billable_lines if line.payment_id is not None]
+        gross = lines_tax(paid + mine).gross - lines_tax(paid).gross if mine else 0
         _, used = apply_deposit(gross, tab.deposit_left if is_owner else 0)
         return Part(SHARE_PHONE, gross, used, phone_id=phone_id, lines=mine)
     if share == SHARE_EQUAL:

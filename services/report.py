@@ -51,8 +51,10 @@ from models.tab import (
     VOID,
     WALKED_OUT,
 )
+from models.tax import TaxSummary, add_up, line_taxes
 from money import format_plain
 from services import Refused
+from services import tax as tax_service
 from services.takings import (
     TAKEN,
     Amounts,
@@ -253,6 +255,8 @@ class DayReport:
     # one at this shop before the range began.
     returning_phones: int = 0
     new_phones: int = 0
+    # Net, tax and gross per rate of the sales (`sales_tax`).
+    tax: TaxSummary = field(default_factory=lambda: TaxSummary(included=True))
 
     @property
     def headline(self) -> Headline:
@@ -330,7 +334,35 @@ def day_report(shop: Shop, period: Period) -> DayReport:
     report.owing = live_tabs(shop.id)
     report.walk_outs = _walk_outs(shop.id, period)
     _add_returning_phones(report)
+    report.tax = sales_tax(shop, period)
     return report
+
+
+def sales_tax(shop: Shop, period: Period) -> TaxSummary:
+    """Net, tax and gross per rate of the range's sales: the tax each payment in the
+    range carried (services.tax.payment_taxes), in the shop's currency. The gross
+    adds up to the sales; tips and deposits are not in it. For tabs paid in full in
+    the range it is the sum of their receipts' tax blocks."""
+    tabs = db.session.execute(
+        select(Tab)
+        .join(Payment, Payment.tab_id == Tab.id)
+        .where(
+            Payment.shop_id == shop.id,
+            Payment.currency == shop.currency,
+            period.contains(Payment.created_at),
+        )
+        .options(selectinload(Tab.lines), selectinload(Tab.payments))
+        .distinct()
+    ).scalars()
+    parts = []
+    for tab in tabs:
+        taxes = tax_service.payment_taxes(tab)
+        parts += [
+            taxes[p.id]
+            for p in tab.payments
+            if p.currency == shop.currency and period.starts <= as_utc(p.created_at) < period.ends
+        ]
+    return add_up(parts)
 
 
 def phone_visits(shop_id: int):
@@ -556,7 +588,7 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
 
 # -- CSV -----------------------------------------------------------------------------
 
-EXPORTS = ("money", "payments", "tabs", "lines")
+EXPORTS = ("money", "payments", "tabs", "lines", "tax")
 
 # A cell a spreadsheet would run as a formula. Names and notes are typed by
 # customers, so such a cell is written with a leading apostrophe (shown as text).
@@ -591,7 +623,7 @@ def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]
     """(header, rows) of one export; every moment in the shop's timezone with its
     offset, every amount a plain decimal in the tab's currency."""
     if what not in EXPORTS:
-        raise Refused(gettext("Choose what to export: money, payments, tabs or lines."))
+        raise Refused(gettext("Choose what to export: money, payments, tabs, lines or tax."))
     names = staff_names(shop.id)
     zone = period.zone
 
@@ -602,6 +634,8 @@ def export(shop: Shop, period: Period, what: str) -> tuple[list[str], list[list]
         return _payment_rows(shop, period, names, when)
     if what == "money":
         return _money_rows(shop, period, names, when)
+    if what == "tax":
+        return _tax_rows(shop, period)
     tabs = export_tabs(shop.id, period)
     if what == "tabs":
         return _tab_rows(tabs, names, when)
@@ -652,6 +686,8 @@ TAB_HEADER = [
     "deposit_refunded",
     "deposit_kept",
     "owes",
+    "net",
+    "tax",
 ]
 
 
@@ -696,6 +732,8 @@ def _tab_rows(tabs: list[Tab], names, when):
                 plain(refunded),
                 plain(kept),
                 plain(owes),
+                plain(tab.tax.net),
+                plain(tab.tax.tax),
             ]
         )
     return TAB_HEADER, rows
@@ -725,12 +763,16 @@ LINE_HEADER = [
     "adjusted_by",
     "flag_note",
     "resolution",
+    "tax_rate",
+    "tax_included",
+    "tax",
 ]
 
 
 def _line_rows(tabs: list[Tab], names, when):
     rows = []
     for tab in tabs:
+        taxes = line_taxes(tab.lines)
         for line in tab.lines:
             rows.append(
                 [
@@ -757,6 +799,9 @@ def _line_rows(tabs: list[Tab], names, when):
                     names.get(line.adjusted_by_id, ""),
                     line.flag_note,
                     line.resolution or "",
+                    tax_service.format_rate(line.tax_rate),
+                    "yes" if line.tax_included else "no",
+                    format_plain(taxes[line.id], tab.currency),
                 ]
             )
     return LINE_HEADER, rows
@@ -857,3 +902,24 @@ def _money_rows(shop: Shop, period: Period, names, when):
             ]
         )
     return MONEY_HEADER, rows
+
+
+TAX_HEADER = ["rate", "net", "tax", "gross", "currency", "prices"]
+
+
+def _tax_rows(shop: Shop, period: Period):
+    """The range's sales per rate: the same figures as the day page's tax block."""
+    summary = sales_tax(shop, period)
+    prices = "include tax" if summary.included else "exclude tax"
+    rows = [
+        [
+            tax_service.format_rate(r.rate),
+            format_plain(r.net, shop.currency),
+            format_plain(r.tax, shop.currency),
+            format_plain(r.gross, shop.currency),
+            shop.currency,
+            prices,
+        ]
+        for r in summary.rates
+    ]
+    return TAX_HEADER, rows

@@ -274,7 +274,12 @@ def add_line(
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
         return repeat
-    trust.check_room(tab, selection.unit_price * quantity, staff)
+    rate = tax_service.item_rate(item)
+    amount = selection.unit_price * quantity
+    # What the order adds to what the tab costs: with tax on top where prices exclude
+    # it (rounded on this line alone, so at most a cent above the bill's own rounding).
+    included = tab.shop.prices_include_tax
+    trust.check_room(tab, amount if included else amount + tax_service.tax_on(amount, rate), staff)
     line = TabLine(
         shop_id=tab.shop_id,
         tab=tab,
@@ -282,8 +287,8 @@ def add_line(
         name=selection.line_name,
         unit_price=selection.unit_price,
         options=selection.snapshot,
-        tax_rate=tax_service.item_rate(item),
-        tax_included=tab.shop.prices_include_tax,
+        tax_rate=rate,
+        tax_included=included,
         quantity=quantity,
         note=note,
         request_key=request_key,

@@ -11,12 +11,29 @@ net + tax = gross exactly, and the rates add up to the bill: no cent appears or
 disappears however many lines there are. A comped line is 0 and carries no tax; a
 discount lowers the amount the tax is worked on.
 
-Tips and deposits are not sales: they never enter this arithmetic (a tip is the
-staff's, a deposit is money held against the bill and is counted when the bill it
-pays is counted).
+What the tab costs is `Tab.total`, the one figure every page, payment, split, card
+checkout, deposit and "still owed" reads: the lines' prices, plus the tax when the
+shop's prices exclude it (`TaxSummary.gross`). With prices that include tax it is the
+lines' sum, as it always was.
+
+Splitting a bill keeps its tax whole:
+- An equal share is a share of the gross (`Tab.total`), remainders to the first
+  shares, so the shares add up to the gross exactly.
+- Paying for one's own lines pays what the bill's gross grows by when those lines
+  join the lines already paid for: G(paid + mine) - G(paid), G being the gross
+  of a set of lines worked out as above. The parts then add up to G(all lines), the
+  bill, exactly, however the rounding per rate falls.
+- The tax a payment carries (shown on the receipt) is the bill's tax per rate in
+  proportion to the money it covered, rounded down on the running sum of payments
+  (`part_tax`): the payments of a paid bill carry its tax per rate to the cent.
+
+Tips and deposits are not sales: they never enter this arithmetic. A tip is the
+staff's, reported beside the sales and never taxed here. A deposit is money held
+against the bill: the part the bill used is counted with the payment it went to
+(and so carries that payment's tax); a deposit handed back or kept for a no-show is
+not a sale either, and the owner's day shows it on its own line.
 """
 
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext
@@ -25,88 +42,44 @@ from sqlalchemy import select
 from extensions import db
 from models.menu import MAX_TAX_RATE, RATE_SCALE, MenuCategory, MenuItem
 from models.shop import Shop
+from models.tax import (
+    RateTotal,
+    TaxSummary,
+    format_rate,
+    lines_tax,
+    part_tax,
+    summarise,
+    tax_in,
+    tax_on,
+)
 from services import Refused
 
-HUNDRED_PERCENT = 100 * RATE_SCALE
+__all__ = [
+    "RateTotal",
+    "TaxSummary",
+    "format_rate",
+    "item_rate",
+    "lines_tax",
+    "parse_rate",
+    "part_tax",
+    "payment_taxes",
+    "rate_for",
+    "summarise",
+    "tax_in",
+    "tax_on",
+]
 
 
-def _half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up, for amounts that are not negative."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
-def tax_in(gross: int, rate: int) -> int:
-    """The tax inside a price that includes it: 1.09 → 0.09 of it at 9 %."""
-    return _half_up(gross * rate, HUNDRED_PERCENT + rate)
-
-
-def tax_on(net: int, rate: int) -> int:
-    """The tax added to a price that excludes it."""
-    return _half_up(net * rate, HUNDRED_PERCENT)
-
-
-@dataclass
-class RateTotal:
-    rate: int
-    net: int = 0
-    tax: int = 0
-    gross: int = 0
-
-    @property
-    def percent(self) -> str:
-        return format_rate(self.rate)
-
-
-@dataclass
-class TaxSummary:
-    """What a bill (or a day) sold, per rate, with net, tax and gross."""
-
-    included: bool
-    rates: list[RateTotal] = field(default_factory=list)
-
-    @property
-    def net(self) -> int:
-        return sum(r.net for r in self.rates)
-
-    @property
-    def tax(self) -> int:
-        return sum(r.tax for r in self.rates)
-
-    @property
-    def gross(self) -> int:
-        return sum(r.gross for r in self.rates)
-
-
-def summarise(amounts, included: bool) -> TaxSummary:
-    """`amounts`: (rate, amount) pairs, each amount what was charged for a line at the
-    menu's prices (after comps and discounts). With prices that include tax the amounts
-    are gross; otherwise they are net and the tax comes on top."""
-    by_rate: dict[int, int] = {}
-    for rate, amount in amounts:
-        by_rate[rate] = by_rate.get(rate, 0) + amount
-    summary = TaxSummary(included=included)
-    for rate in sorted(by_rate):
-        amount = by_rate[rate]
-        if included:
-            tax = tax_in(amount, rate)
-            summary.rates.append(RateTotal(rate, net=amount - tax, tax=tax, gross=amount))
-        else:
-            tax = tax_on(amount, rate)
-            summary.rates.append(RateTotal(rate, net=amount, tax=tax, gross=amount + tax))
-    return summary
-
-
-def lines_tax(lines) -> TaxSummary:
-    """The tax on tab lines (voided ones left out), from their own snapshots. A bill's
-    lines share one setting; if a shop switched between its lines, the first decides
-    how the others are read (an owner changes this once, when setting up)."""
-    lines = [line for line in lines if line.status != "void"]
-    included = lines[0].tax_included if lines else True
-    return summarise(((line.tax_rate or 0, line.line_total) for line in lines), included)
-
-
-def tab_tax(tab) -> TaxSummary:
-    return lines_tax(tab.lines)
+def payment_taxes(tab) -> dict[int, TaxSummary]:
+    """The tax each of the tab's payments carries, by payment id: the bill's tax in
+    proportion to what each covered, in the order they were taken (`part_tax`)."""
+    summary = tab.tax
+    taxes, before = {}, 0
+    for payment in sorted(tab.payments, key=lambda p: p.id):
+        upto = min(before + payment.covers, summary.gross)
+        taxes[payment.id] = part_tax(summary, before, upto)
+        before = upto
+    return taxes
 
 
 # -- rates on the menu ---------------------------------------------------------------------
@@ -150,11 +123,3 @@ def parse_rate(text: str | None, *, allow_blank: bool = False) -> int | None:
     if not 0 <= rate <= MAX_TAX_RATE:
         raise Refused(gettext("A tax rate is between 0 and 100 percent."))
     return rate
-
-
-def format_rate(rate: int | None) -> str:
-    """9000 → '9', 8875 → '8.875' (the owner's form shows it back as typed)."""
-    if rate is None:
-        return ""
-    text = format(Decimal(rate) / RATE_SCALE, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -439,7 +439,7 @@ def test_a_full_year_is_allowed(owner):
 def test_an_unknown_export_is_refused(owner):
     response = owner.get(f"/admin/day.csv?what=staff&from={DAY}")
     assert response.status_code == 400
-    assert "money, payments, tabs or lines" in response.get_data(as_text=True)
+    assert "money, payments, tabs, lines or tax" in response.get_data(as_text=True)
 
 
 # -- who may look ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from extensions import db
 from live import PHONE_COOKIE
 from models import CheckoutSession, Payment
 from tests.helpers import load_tab, open_tab, order, tab_snapshot
+from tests.pay_helpers import set_shop
 from tests.stripe_standin import SECRET_KEY, deliver, session_id_from
 
 
@@ -226,3 +227,17 @@ def test_cancel_page_leaves_the_tab_open(stripe_app, stripe_api, cafe, in_app):
     assert "Nothing was charged" in page.get_data(as_text=True)
     assert load_tab(in_app, public_id).status == "open"
     assert count(in_app, Payment) == 0
+
+
+def test_where_prices_exclude_tax_the_checkout_asks_for_the_bill_with_its_tax(
+    stripe_app, stripe_api, cafe, in_app
+):
+    set_shop(in_app, cafe.shop, prices_include_tax=False, tax_rate=8875)
+    phone, public_id = ordered_tab(stripe_app, cafe)
+
+    assert phone.post_form(f"/tab/{public_id}/pay/card").status_code == 303
+
+    [call] = stripe_api.calls("POST", "/v1/checkout/sessions")
+    # 6.60 of prices and 8.875 % of it (0.59) on top.
+    assert call.params["line_items"][0]["price_data"]["unit_amount"] == "719"
+    assert load_tab(in_app, public_id).total == 719

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from models.tax import add_up, line_taxes, part_tax
 from services import Refused
 from services.tax import format_rate, lines_tax, parse_rate, summarise, tax_in, tax_on
 
@@ -85,3 +86,29 @@ def test_rates_read_as_the_owner_types_them():
     for bad in ("-1", "101", "9.0001", "nine", "nan", "inf", ""):
         with pytest.raises(Refused):
             parse_rate(bad)
+
+
+@pytest.mark.parametrize("cuts", [[436], [1, 2, 3], [300, 301], [870]])
+@pytest.mark.parametrize("included", [True, False])
+def test_the_parts_of_a_bill_paid_in_full_carry_its_tax_per_rate_exactly(cuts, included):
+    bill = summarise([(9000, 280), (21000, 591)], included)
+    points = [0, *cuts, bill.gross]
+    parts = [part_tax(bill, a, b) for a, b in zip(points, points[1:], strict=False)]
+    for part, a, b in zip(parts, points, points[1:], strict=False):
+        assert part.gross == b - a  # each part is exactly the money it covered
+    together = add_up(parts)
+    assert [(r.rate, r.net, r.tax, r.gross) for r in together.rates] == [
+        (r.rate, r.net, r.tax, r.gross) for r in bill.rates
+    ]
+
+
+@pytest.mark.parametrize("included", [True, False])
+def test_the_lines_share_their_rates_tax_exactly(included):
+    lines = [line(21000, 10, included=included) for _ in range(10)]
+    lines += [line(9000, 350, 2, included=included), line(9000, 500, status="void")]
+    for number, each in enumerate(lines):
+        each.id = number
+    shares = line_taxes(lines)
+    bill = lines_tax(lines)
+    assert sum(shares[i] for i in range(10)) == bill.rates[1].tax  # 21 %
+    assert shares[10] == bill.rates[0].tax and shares[11] == 0  # 9 %, and the void

@@ -67,6 +67,7 @@ EXPORT_LABELS = {
     "tabs": lazy_gettext("Tabs"),
     "lines": lazy_gettext("Lines"),
     "payments": lazy_gettext("Payments"),
+    "tax": lazy_gettext("Tax per rate"),
 }
 
 
