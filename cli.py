@@ -15,7 +15,7 @@ from sqlalchemy import select
 from extensions import db
 from models import MenuItem, Shop, StaffMember, TokenCard
 from money import AmountError, format_money, parse_amount
-from services import Refused, unit_of_work
+from services import Refused, menu_csv, unit_of_work
 from services import menu as menu_service
 from services import options as options_service
 from services import shops as shop_service
@@ -469,6 +469,39 @@ def menu_list(slug):
             click.echo(f"  {item.name}")
     if not shown and not archived:
         click.echo(f"{shop.name}'s menu is empty: flask --app app menu add --help")
+
+
+@menu_cli.command("export")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@with_appcontext
+def menu_export(slug, file):
+    """Write a shop's whole menu as one CSV file (to standard output without FILE)."""
+    shop = existing_shop(slug)
+    file.write(menu_csv.export_text(shop))
+
+
+@menu_cli.command("import")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def menu_import(slug, file):
+    """Make a shop's menu say what a CSV file says (as `menu export` writes it).
+
+    Every row is checked first; one refused row changes nothing. Items, groups and
+    categories are matched by name, so importing a file twice adds nothing twice.
+    """
+    shop = existing_shop(slug)
+    data = file.read(menu_csv.MAX_BYTES + 1)
+    try:
+        with unit_of_work():
+            done = menu_csv.import_menu(shop, data)
+    except Refused as problem:
+        fail(problem)
+    click.echo(
+        f"Imported into {shop.name}: {done.categories} categories, {done.groups} option "
+        f"groups with {done.choices} choices, {done.items} items."
+    )
 
 
 # -- web push ----------------------------------------------------------------------
