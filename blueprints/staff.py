@@ -475,11 +475,14 @@ def order(tab_id: int):
     tab = shop_tab(tab_id)
     form = submitted(OrderForm())
     if request.form.get("pick"):  # "Choose options": the item's own picker page
+        item = picker_item(tab, form.item_id.data)
+        if item is None:
+            raise NotFound(gettext("That item is not on this menu."))
         return redirect(
             url_for(
                 ".add_item",
                 tab_id=tab_id,
-                item_id=form.item_id.data,
+                item_id=item.id,
                 quantity=form.quantity.data,
                 note=form.note.data or None,
             ),
@@ -540,12 +543,12 @@ def item_picker(tab: Tab, item, refusal=None, picked=None, quantity="1", note=""
     return page, refusal.status_code if refusal else 200
 
 
-@bp.get("/tabs/<id:tab_id>/add")
+@bp.get("/tabs/<id:tab_id>/items/<id:item_id>")
 @login_required
-def add_item(tab_id: int):
+def add_item(tab_id: int, item_id: int):
     """Staff choose an item's options (size, milk, extras) before adding it."""
     tab = shop_tab(tab_id)
-    item = picker_item(tab, request.args.get("item_id"))
+    item = picker_item(tab, item_id)
     if item is None:
         abort(404)
     return item_picker(

@@ -25,7 +25,7 @@ def lines(in_app, tab):
 
 
 def test_the_picker_shows_the_items_groups_as_plain_fields(staff_client, coffee, tab):
-    page = staff_client.get(f"/staff/tabs/{tab.id}/add?item_id={coffee.flat_white.id}")
+    page = staff_client.get(f"/staff/tabs/{tab.id}/items/{coffee.flat_white.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     o = coffee.options
@@ -137,9 +137,9 @@ def test_bad_choices_are_refused_on_the_picker_and_add_nothing(
 
 def test_an_item_of_another_shop_has_no_picker(staff_client, coffee, other_cafe, tab, in_app):
     assert (
-        staff_client.get(f"/staff/tabs/{tab.id}/add?item_id={other_cafe.flat_white.id}").status_code
+        staff_client.get(f"/staff/tabs/{tab.id}/items/{other_cafe.flat_white.id}").status_code
         == 404
     )
-    assert staff_client.get(f"/staff/tabs/{tab.id}/add?item_id=abc").status_code == 404
+    assert staff_client.get(f"/staff/tabs/{tab.id}/items/abc").status_code == 404
     assert add(staff_client, tab, other_cafe.flat_white).status_code == 404
     assert lines(in_app, tab) == []
