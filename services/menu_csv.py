@@ -28,7 +28,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from extensions import db
-from models import MenuItem, OptionGroup, Shop
+from models import MenuItem, Shop
 from models.menu import ALLERGENS, DIETARY_TAGS
 from money import AmountError, format_plain, parse_amount
 from services import Refused
@@ -387,28 +387,30 @@ def import_menu(shop: Shop, data: bytes) -> Imported:
     current: Row | None = None
     try:
         done.categories = apply_categories(shop, parsed)
-        groups = {}
+        # Looked up once, not per row: a 300-item file would otherwise read the
+        # whole menu 300 times.
+        groups = {group.name.casefold(): group for group in options_service.groups(shop.id)}
         for row, name, rule, most in parsed.groups:
             current = row
-            group = find_group(shop, name)
+            group = groups.get(name.casefold())
             groups[name.casefold()] = options_service.save_group(shop, group, name, rule, most)
             done.groups += 1
-        for row, group_name, name, delta, available, default in parsed.choices:
+        for order, (row, group_name, name, delta, available, default) in enumerate(
+            parsed.choices, start=1
+        ):
             current = row
-            group = groups.get(group_name.casefold()) or find_group(shop, group_name)
+            group = groups[group_name.casefold()]
             choice = next((c for c in group.choices if c.name.casefold() == name.casefold()), None)
             choice = options_service.save_choice(group, choice, name, delta, default)
             options_service.set_choice_available(choice, available)
+            choice.sort = order
             done.choices += 1
-        for order, (row, group_name, name, *_rest) in enumerate(parsed.choices, start=1):
-            current = row
-            group = groups.get(group_name.casefold()) or find_group(shop, group_name)
-            for choice in group.choices:
-                if choice.name.casefold() == name.casefold():
-                    choice.sort = order
+        items = MenuIndex(shop)
         for fields in parsed.items:
             current = fields["row"]
-            save_item(shop, fields)
+            items.add(
+                save_item(shop, fields, items.find(fields["name"], fields["category"]), groups)
+            )
             done.items += 1
         db.session.flush()
     except Refused as problem:
@@ -436,47 +438,51 @@ def apply_categories(shop: Shop, parsed: Parsed) -> int:
     return len(parsed.categories)
 
 
-def find_group(shop: Shop, name: str) -> OptionGroup | None:
-    return next(
-        (g for g in options_service.groups(shop.id) if g.name.casefold() == name.casefold()),
-        None,
-    )
+class MenuIndex:
+    """The shop's items on the menu by name, read once for a whole import."""
 
-
-def find_item(shop: Shop, name: str, category: str) -> MenuItem | None:
-    """The item of this name in this category; failing that, the only item of this
-    name (moved to another category by the file)."""
-    wanted = name.casefold()
-    same = [
-        item
+    def __init__(self, shop: Shop):
+        self.by_name: dict[str, list[MenuItem]] = {}
         for item in db.session.execute(
             select(MenuItem).where(MenuItem.shop_id == shop.id, MenuItem.archived_at.is_(None))
-        ).scalars()
-        if " ".join(item.name.split()).casefold() == wanted
-    ]
-    exact = [item for item in same if item.category.casefold() == category.casefold()]
-    if exact:
-        return exact[0]
-    return same[0] if len(same) == 1 else None
+        ).scalars():
+            self.add(item)
+
+    @staticmethod
+    def fold(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    def add(self, item: MenuItem) -> None:
+        same = self.by_name.setdefault(self.fold(item.name), [])
+        if item not in same:
+            same.append(item)
+
+    def find(self, name: str, category: str) -> MenuItem | None:
+        """The item of this name in this category; failing that, the only item of this
+        name (moved to another category by the file)."""
+        same = self.by_name.get(self.fold(name), [])
+        exact = [item for item in same if item.category.casefold() == category.casefold()]
+        if exact:
+            return exact[0]
+        return same[0] if len(same) == 1 else None
 
 
-def save_item(shop: Shop, fields: dict) -> MenuItem:
-    category = fields["category"]
-    if category:
-        category = ensure_category(shop, category).name
+def save_item(shop: Shop, fields: dict, item: MenuItem | None, groups: dict) -> MenuItem:
+    """The file's categories were all made first (apply_categories)."""
     item = menu_service.save_item(
         shop,
-        find_item(shop, fields["name"], category),
+        item,
         name=fields["name"],
         description=fields["description"],
         price=fields["price"],
-        category=category,
+        category=fields["category"],
         available=fields["available"],
         sort=fields["sort"],
     )
     menu_service.save_details(item, fields["allergens"], fields["tags"], fields["tax_rate"])
     positions = {}
     for sort, name in enumerate(fields["groups"], start=1):
-        positions[find_group(shop, name).id] = sort
-    options_service.set_item_groups(item, positions)
+        positions[groups[name.casefold()].id] = sort
+    if {link.group_id: link.sort for link in item.option_links} != positions:
+        options_service.set_item_groups(item, positions)
     return item
