@@ -187,14 +187,12 @@ def decode(data: bytes) -> str:
 
 
 def read_rows(text: str) -> list[Row]:
-    """The file's rows keyed by its header, numbered as a spreadsheet shows them."""
+    """The file's rows keyed by its header, numbered as a spreadsheet shows them (a
+    description over several lines is still one row)."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    lines = text.splitlines(keepends=True)
-    for number, line in enumerate(lines, start=1):
-        if has_unsafe_characters(line):
-            raise refuse(number, gettext("it contains a character that cannot be stored (NUL)."))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 1
     try:
         header = next(reader, None)
         if header is None:
@@ -205,7 +203,11 @@ def read_rows(text: str) -> list[Row]:
                 gettext("The first row must name the columns, starting with kind and name.")
             )
         rows = []
-        for cells in reader:
+        for number, cells in enumerate(reader, start=2):
+            if any(has_unsafe_characters(cell) for cell in cells):
+                raise refuse(
+                    number, gettext("it contains a character that cannot be stored (NUL).")
+                )
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= MAX_ROWS:
@@ -214,10 +216,10 @@ def read_rows(text: str) -> list[Row]:
                 column: read_cell(cell).strip()
                 for column, cell in zip(columns, cells, strict=False)
             }
-            rows.append(Row(reader.line_num, values.get("kind", "").lower(), values))
+            rows.append(Row(number, values.get("kind", "").lower(), values))
     except csv.Error as problem:
         raise Refused(
-            gettext("Row %(row)d: the file is not CSV a spreadsheet wrote.", row=reader.line_num)
+            gettext("Row %(row)d: the file is not CSV a spreadsheet wrote.", row=number + 1)
         ) from problem
     return rows
 

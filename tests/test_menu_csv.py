@@ -253,6 +253,14 @@ def test_hostile_files_are_refused_and_change_nothing(full_menu, in_app, data, r
     assert export(in_app, full_menu.shop.id) == before
 
 
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(cafe, in_app):
+    """A description over two lines is one row; a blank line is a row too."""
+    data = (
+        f'{HEADER}\nitem,Coffee,Tea,3,"Two\nlines",yes,,,,,,,,,\n\nitem,Coffee,Cake,x,,,,,,,,,,,\n'
+    )
+    assert refusal(in_app, cafe.shop.id, data.encode()).startswith("Row 4: ")
+
+
 def test_spreadsheet_flavours_are_read(cafe, in_app):
     """Semicolons (European spreadsheets), UTF-16 with a byte-order mark, blank lines."""
     semicolons = HEADER.replace(",", ";") + "\n\nitem;Coffee;Café crème;3,80;;yes;none;;;;;;;;\n"
