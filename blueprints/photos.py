@@ -5,6 +5,7 @@ address whatever the store (a folder or a private bucket)."""
 from flask import Blueprint, Response, abort, request
 
 from services import photos
+from services.photo_store import StoreUnavailable
 
 bp = Blueprint("photos", __name__)
 
@@ -21,7 +22,10 @@ def photo(key: str, extension: str):
     if name in request.if_none_match:
         response = Response(status=304)
     else:
-        data = photos.read(key, extension)
+        try:
+            data = photos.read(key, extension)
+        except StoreUnavailable:
+            abort(503)
         if data is None:
             abort(404)
         response = Response(data, mimetype=photos.FORMATS[extension][1])

@@ -14,6 +14,11 @@ from pathlib import Path
 from flask import Flask, current_app
 
 
+class StoreUnavailable(Exception):
+    """The store did not answer (a bucket unreachable, refused keys): nothing is lost,
+    and the request can be tried again."""
+
+
 class FolderStore:
     def __init__(self, folder: str):
         self.folder = Path(folder)
@@ -56,43 +61,45 @@ class S3Store:
             aws_secret_access_key=config["PHOTO_S3_SECRET_ACCESS_KEY"],
             config=BotoConfig(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}),
         )
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
-        self.ClientError = ClientError
+        self.failures = (BotoCoreError, ClientError)
 
-    def _missing(self, error) -> bool:
-        code = error.response.get("Error", {}).get("Code", "")
-        return code in ("404", "NoSuchKey", "NotFound")
+    def _call(self, method: str, name: str, **arguments):
+        """The bucket's answer; None when the object is not there."""
+        try:
+            return getattr(self.client, method)(
+                Bucket=self.bucket, Key=self.prefix + name, **arguments
+            )
+        except self.failures as error:
+            response = getattr(error, "response", None) or {}
+            if response.get("Error", {}).get("Code", "") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StoreUnavailable(str(error)) from error
 
     def exists(self, name: str) -> bool:
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self.prefix + name)
-        except self.ClientError as error:
-            if self._missing(error):
-                return False
-            raise
-        return True
+        return self._call("head_object", name) is not None
 
     def write(self, name: str, content: bytes) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.prefix + name,
+        self._call(
+            "put_object",
+            name,
             Body=content,
             ContentType="image/webp" if name.endswith(".webp") else "image/jpeg",
             CacheControl="public, max-age=31536000, immutable",
         )
 
     def read(self, name: str) -> bytes | None:
+        answer = self._call("get_object", name)
+        if answer is None:
+            return None
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)
-        except self.ClientError as error:
-            if self._missing(error):
-                return None
-            raise
-        return answer["Body"].read()
+            return answer["Body"].read()
+        except self.failures as error:
+            raise StoreUnavailable(str(error)) from error
 
     def delete(self, name: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
+        self._call("delete_object", name)
 
 
 def store_for(app: Flask):

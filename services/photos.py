@@ -9,6 +9,7 @@ folder by default, a shared folder or an S3-compatible bucket for several hosts.
 
 import hashlib
 import io
+import logging
 import re
 
 from flask_babel import gettext
@@ -18,7 +19,9 @@ from sqlalchemy import select
 from extensions import db
 from models import MenuItem
 from services import Refused
-from services.photo_store import photo_store
+from services.photo_store import StoreUnavailable, photo_store
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 # Beyond this a picture is more likely a decompression bomb than a photo of a cake.
@@ -39,6 +42,10 @@ def file_name(key: str, extension: str) -> str | None:
 def read(key: str, extension: str) -> bytes | None:
     name = file_name(key, extension)
     return None if name is None else photo_store().read(name)
+
+
+class Unavailable(Refused):
+    status_code = 503
 
 
 def _refuse() -> Refused:
@@ -83,10 +90,16 @@ def store(item: MenuItem, data: bytes) -> MenuItem:
     files = prepare(data)
     key = hashlib.sha256(files["jpg"]).hexdigest()[:32]
     store = photo_store()
-    for extension, content in files.items():
-        name = f"{key}.{extension}"
-        if not store.exists(name):
-            store.write(name, content)
+    try:
+        for extension, content in files.items():
+            name = f"{key}.{extension}"
+            if not store.exists(name):
+                store.write(name, content)
+    except StoreUnavailable:
+        log.exception("photo store unavailable while saving %s", key)
+        raise Unavailable(
+            gettext("Photos cannot be saved right now; try again in a minute.")
+        ) from None
     item.photo_key = key
     db.session.flush()
     return item
@@ -112,5 +125,10 @@ def in_use(key: str) -> bool:
 
 
 def delete_files(store, key: str) -> None:
-    for extension in FORMATS:
-        store.delete(f"{key}.{extension}")
+    """After the commit: a store that does not answer leaves the files (harmless,
+    unreferenced) rather than failing a change already made."""
+    try:
+        for extension in FORMATS:
+            store.delete(f"{key}.{extension}")
+    except StoreUnavailable:
+        log.warning("photo store unavailable; left the files of %s", key, exc_info=True)

@@ -125,6 +125,28 @@ def test_a_refused_upload_writes_nothing_to_the_bucket(owner, cafe, in_app, buck
     assert bucket() == []
 
 
+def test_a_bucket_that_does_not_answer_refuses_uploads_and_serves_503(
+    owner, cafe, phone, in_app, bucket, app, monkeypatch
+):
+    upload(owner, cafe.croissant.id, image_bytes())
+    key = photo_key(in_app, cafe.croissant.id)
+    # Nothing listens on port 9 (discard) here: every call is refused at once.
+    monkeypatch.setitem(app.config, "PHOTO_S3_ENDPOINT", "http://127.0.0.1:9")
+    response = owner.post_form(
+        f"/admin/menu/items/{cafe.flat_white.id}/photo",
+        {"photo": (io.BytesIO(image_bytes((10, 200, 90))), "cake.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 503
+    assert "Photos cannot be saved right now" in response.get_data(as_text=True)
+    assert photo_key(in_app, cafe.flat_white.id) is None
+    assert phone.get(f"/photos/{key}.jpg").status_code == 503
+    # Taking the photo off the item still works; its files stay until they can go.
+    removed = owner.post_form(f"/admin/menu/items/{cafe.croissant.id}/photo/delete")
+    assert removed.status_code == 303
+    assert photo_key(in_app, cafe.croissant.id) is None
+
+
 def test_the_folder_store_needs_no_boto3(owner, cafe, phone, in_app, app, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "boto3", None)  # importing it would now fail
     monkeypatch.setitem(app.config, "PHOTO_STORE", "instance")
