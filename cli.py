@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from extensions import db
 from models import MenuItem, Shop, StaffMember, TokenCard
 from money import AmountError, format_money, parse_amount
-from services import Refused, unit_of_work
+from services import Refused, menu_csv, unit_of_work
 from services import menu as menu_service
 from services import options as options_service
+from services import photos as photos_service
 from services import shops as shop_service
 from services.tax import format_rate
 
@@ -71,6 +73,15 @@ DEMO_DETAILS = {
     "Avocado toast": ([], None, "vegan"),
 }
 DEMO_TAX = {"shop": 13500, "Fresh orange juice": 23000}
+# Drawn by tools/draw_demo_photos.py; stored through the owner's upload pipeline.
+DEMO_PHOTOS = {
+    "Latte": "latte",
+    "Flat white": "flat-white",
+    "Butter croissant": "croissant",
+    "Fresh orange juice": "orange-juice",
+    "Avocado toast": "avocado-toast",
+}
+DEMO_PHOTO_DIR = Path(__file__).resolve().parent / "tools" / "demo_photos"
 
 
 def demo_password(role: str) -> str:
@@ -139,6 +150,7 @@ def seed_demo() -> Shop:
             shop_service.add_menu_item(shop, name, price, category, description, sort)
     if not options_service.groups(shop.id):
         seed_demo_options(shop)
+    seed_demo_photos(shop)
     for kind, wanted in (("table", 6), ("personal", 10)):
         have = len(demo_cards(shop, kind))
         if have < wanted:
@@ -180,6 +192,17 @@ def seed_demo_options(shop: Shop) -> None:
             tags.split(","),
             DEMO_TAX.get(item.name),
         )
+
+
+def seed_demo_photos(shop: Shop) -> None:
+    """A photo on the items that have one drawn, unless they have a photo already."""
+    items = db.session.execute(
+        select(MenuItem).where(MenuItem.shop_id == shop.id, MenuItem.photo_key.is_(None))
+    ).scalars()
+    for item in items:
+        source = DEMO_PHOTO_DIR / f"{DEMO_PHOTOS.get(item.name, '')}.webp"
+        if item.name in DEMO_PHOTOS and source.is_file() and not item.is_archived:
+            photos_service.store(item, source.read_bytes())
 
 
 def demo_cards(shop: Shop, kind: str) -> list[TokenCard]:
@@ -469,6 +492,39 @@ def menu_list(slug):
             click.echo(f"  {item.name}")
     if not shown and not archived:
         click.echo(f"{shop.name}'s menu is empty: flask --app app menu add --help")
+
+
+@menu_cli.command("export")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@with_appcontext
+def menu_export(slug, file):
+    """Write a shop's whole menu as one CSV file (to standard output without FILE)."""
+    shop = existing_shop(slug)
+    file.write(menu_csv.export_text(shop))
+
+
+@menu_cli.command("import")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def menu_import(slug, file):
+    """Make a shop's menu say what a CSV file says (as `menu export` writes it).
+
+    Every row is checked first; one refused row changes nothing. Items, groups and
+    categories are matched by name, so importing a file twice adds nothing twice.
+    """
+    shop = existing_shop(slug)
+    data = file.read(menu_csv.MAX_BYTES + 1)
+    try:
+        with unit_of_work():
+            done = menu_csv.import_menu(shop, data)
+    except Refused as problem:
+        fail(problem)
+    click.echo(
+        f"Imported into {shop.name}: {done.categories} categories, {done.groups} option "
+        f"groups with {done.choices} choices, {done.items} items."
+    )
 
 
 # -- web push ----------------------------------------------------------------------

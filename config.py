@@ -165,11 +165,27 @@ class Config:
         # an hour would make every tap fail. The token still dies with the session.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 64 * 1024
-        # Item photos (services.photos): instance/photos unless set. Several hosts
-        # behind one address need a folder they all share.
-        self.PHOTO_DIR = os.environ.get("PHOTO_DIR", "").strip() or str(
-            Path(instance_path, "photos")
-        )
+        # Item photos (services.photo_store): PHOTO_STORE is `instance` (the default:
+        # instance/photos), `path:<folder>` (a folder several hosts share) or `s3` (an
+        # S3-compatible bucket, needs boto3). PHOTO_DIR is the older way to say a path.
+        store = os.environ.get("PHOTO_STORE", "").strip() or "instance"
+        folder = os.environ.get("PHOTO_DIR", "").strip() or str(Path(instance_path, "photos"))
+        if store.startswith("path:") and store[5:].strip():
+            store, folder = "path", store[5:].strip()
+        if store not in ("instance", "path", "s3"):
+            raise ValueError(f"PHOTO_STORE is instance, path:<folder> or s3, not {store!r}")
+        self.PHOTO_STORE = store
+        self.PHOTO_DIR = folder
+        self.PHOTO_S3_BUCKET = os.environ.get("PHOTO_S3_BUCKET", "").strip() or None
+        if store == "s3" and not self.PHOTO_S3_BUCKET:
+            raise ValueError("PHOTO_STORE=s3 needs PHOTO_S3_BUCKET")
+        # Blank: AWS itself; else e.g. https://minio.example.com.
+        self.PHOTO_S3_ENDPOINT = os.environ.get("PHOTO_S3_ENDPOINT", "").strip() or None
+        self.PHOTO_S3_REGION = os.environ.get("PHOTO_S3_REGION", "").strip() or None
+        self.PHOTO_S3_PREFIX = os.environ.get("PHOTO_S3_PREFIX", "photos/").strip()
+        # Blank: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance role).
+        self.PHOTO_S3_ACCESS_KEY_ID = os.environ.get("PHOTO_S3_ACCESS_KEY_ID") or None
+        self.PHOTO_S3_SECRET_ACCESS_KEY = os.environ.get("PHOTO_S3_SECRET_ACCESS_KEY") or None
 
         # How many proxies in front of us set X-Forwarded-*; 0 trusts none.
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)

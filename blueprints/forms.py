@@ -352,7 +352,8 @@ def chosen_options() -> list[str]:
     values = []
     for key in request.form:
         if key == "options" or key.startswith("option-"):
-            values += request.form.getlist(key)
+            # An empty value is a group's "None" radio: no choice.
+            values += [value for value in request.form.getlist(key) if value.strip()]
     return values[:200]
 
 

@@ -5,6 +5,7 @@ simply not found.
 """
 
 import io
+import secrets
 from urllib.parse import urlsplit
 
 import qrcode
@@ -473,21 +474,85 @@ def walked_out(tab_id: int):
 def order(tab_id: int):
     tab = shop_tab(tab_id)
     form = submitted(OrderForm())
-    with unit_of_work():
-        line = tab_service.add_line(
-            tab,
-            form.item_id.data,
-            form.quantity.data,
-            form.note.data,
-            request_key=form.request_key.data,
-            staff=current_user,
-            # The staff form has no option pickers yet: an item's defaults, and a note.
-            options=chosen_options()
-            or options_service.defaults_for(tab.shop_id, form.item_id.data),
+    if request.form.get("pick"):  # "Choose options": the item's own picker page
+        item = picker_item(tab, form.item_id.data)
+        if item is None:
+            raise NotFound(gettext("That item is not on this menu."))
+        return redirect(
+            url_for(
+                ".add_item",
+                tab_id=tab_id,
+                item_id=item.id,
+                quantity=form.quantity.data,
+                note=form.note.data or None,
+            ),
+            303,
         )
+    # From the picker, exactly what was ticked; from the quick form, the defaults.
+    sheet = bool(request.form.get("sheet"))
+    options = chosen_options()
+    if not sheet and not options:
+        options = options_service.defaults_for(tab.shop_id, form.item_id.data)
+    try:
+        with unit_of_work():
+            line = tab_service.add_line(
+                tab,
+                form.item_id.data,
+                form.quantity.data,
+                form.note.data,
+                request_key=form.request_key.data,
+                staff=current_user,
+                options=options,
+            )
+    except Refused as refusal:
+        item = picker_item(tab, form.item_id.data)
+        if wants_json() or item is None or not (sheet or item.option_links):
+            raise
+        picked = {i for c in options if (i := parse_id(c))}
+        return item_picker(tab, item, refusal, picked, form.quantity.data, form.note.data)
     return done(
         gettext("Added %(quantity)d × %(item)s.", quantity=line.quantity, item=line.name),
         url_for(".tab", tab_id=tab_id),
+    )
+
+
+def picker_item(tab: Tab, raw_item_id):
+    item_id = parse_id(raw_item_id)
+    item = options_service.item_with_options(tab.shop_id, item_id) if item_id else None
+    return None if item is None or item.is_archived else item
+
+
+def item_picker(tab: Tab, item, refusal=None, picked=None, quantity="1", note=""):
+    """The item's options as plain form fields, for staff adding it to a tab."""
+    picked = set(options_service.default_choice_ids(item) if picked is None else picked)
+    unit = item.price + sum(
+        c.price_delta for g in item.option_groups for c in g.choices if c.id in picked
+    )
+    page = render_template(
+        "staff/add_item.html",
+        shop=tab.shop,
+        tab=tab,
+        item=item,
+        picked=picked,
+        unit_price=unit,
+        quantity=str(quantity or "1")[:3],
+        note=str(note or "")[:140],
+        error=refusal.message if refusal else None,
+        request_key=secrets.token_urlsafe(12),
+    )
+    return page, refusal.status_code if refusal else 200
+
+
+@bp.get("/tabs/<id:tab_id>/items/<id:item_id>")
+@login_required
+def add_item(tab_id: int, item_id: int):
+    """Staff choose an item's options (size, milk, extras) before adding it."""
+    tab = shop_tab(tab_id)
+    item = picker_item(tab, item_id)
+    if item is None:
+        abort(404)
+    return item_picker(
+        tab, item, quantity=request.args.get("quantity"), note=request.args.get("note")
     )
 
 

@@ -3,22 +3,25 @@ server, stored under a hash of their content and served with a year-long cache.
 
 Each photo is kept as WebP (what phones load) and JPEG (for browsers without WebP),
 640×480: twice the width a 320 px wide menu shows, so sharp on a phone's screen.
-Where they live is the PHOTO_DIR setting (instance/photos by default); on several
-hosts, point it at a shared volume.
+Where they live is the PHOTO_STORE setting (services.photo_store): the instance
+folder by default, a shared folder or an S3-compatible bucket for several hosts.
 """
 
 import hashlib
 import io
+import logging
 import re
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 
 from extensions import db
 from models import MenuItem
 from services import Refused
+from services.photo_store import StoreUnavailable, photo_store
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 # Beyond this a picture is more likely a decompression bomb than a photo of a cake.
@@ -29,14 +32,20 @@ KEY = re.compile(r"^[0-9a-f]{32}$")
 FORMATS = {"webp": ("WEBP", "image/webp"), "jpg": ("JPEG", "image/jpeg")}
 
 
-def photo_dir() -> Path:
-    return Path(current_app.config["PHOTO_DIR"])
-
-
-def path_for(key: str, extension: str) -> Path | None:
+def file_name(key: str, extension: str) -> str | None:
+    """The stored file of a photo address, or None for what can be no photo of ours."""
     if not KEY.match(key or "") or extension not in FORMATS:
         return None
-    return photo_dir() / f"{key}.{extension}"
+    return f"{key}.{extension}"
+
+
+def read(key: str, extension: str) -> bytes | None:
+    name = file_name(key, extension)
+    return None if name is None else photo_store().read(name)
+
+
+class Unavailable(Refused):
+    status_code = 503
 
 
 def _refuse() -> Refused:
@@ -80,22 +89,46 @@ def store(item: MenuItem, data: bytes) -> MenuItem:
         raise Refused(gettext("%(item)s is archived; restore it first.", item=item.name))
     files = prepare(data)
     key = hashlib.sha256(files["jpg"]).hexdigest()[:32]
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    for extension, content in files.items():
-        target = folder / f"{key}.{extension}"
-        if not target.exists():
-            partial = target.with_suffix(f".{extension}.part")
-            partial.write_bytes(content)
-            partial.replace(target)
+    store = photo_store()
+    try:
+        for extension, content in files.items():
+            name = f"{key}.{extension}"
+            if not store.exists(name):
+                store.write(name, content)
+    except StoreUnavailable:
+        log.exception("photo store unavailable while saving %s", key)
+        raise Unavailable(
+            gettext("Photos cannot be saved right now; try again in a minute.")
+        ) from None
     item.photo_key = key
     db.session.flush()
     return item
 
 
 def remove(item: MenuItem) -> MenuItem:
-    """The item shows no photo; the files stay (another item or a cached page may use
-    them, and they are small)."""
-    item.photo_key = None
+    """The item shows no photo. Its files go once the change is committed, unless
+    another item shows the same photo."""
+    key, item.photo_key = item.photo_key, None
     db.session.flush()
+    if key and not in_use(key):
+        store = photo_store()
+        hooks = db.session.info.setdefault("after_commit", [])
+        hooks.append(lambda: delete_files(store, key))
     return item
+
+
+def in_use(key: str) -> bool:
+    return (
+        db.session.execute(select(MenuItem.id).where(MenuItem.photo_key == key).limit(1)).first()
+        is not None
+    )
+
+
+def delete_files(store, key: str) -> None:
+    """After the commit: a store that does not answer leaves the files (harmless,
+    unreferenced) rather than failing a change already made."""
+    try:
+        for extension in FORMATS:
+            store.delete(f"{key}.{extension}")
+    except StoreUnavailable:
+        log.warning("photo store unavailable; left the files of %s", key, exc_info=True)

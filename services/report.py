@@ -608,6 +608,14 @@ def safe_cell(value) -> str:
     return text
 
 
+def read_cell(text: str) -> str:
+    """A cell as `safe_cell` wrote it, read back: the apostrophe it put before a
+    formula-looking value goes, so "=Special" survives a round trip as itself."""
+    if text[:1] == "'" and text[1:2] and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
 def csv_text(header: list[str], rows) -> str:
     """UTF-8 text with a byte-order mark, so spreadsheets read accents right."""
     buffer = io.StringIO()

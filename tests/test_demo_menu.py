@@ -67,3 +67,32 @@ def test_menu_list_shows_options_allergens_tags_and_tax(app):
     assert "Allergens: gluten, eggs, milk, nuts" in out
     assert "Allergens: not given" in out
     assert "Tax: 23 %" in out
+
+
+def test_the_demo_has_a_few_small_photos_served_from_the_menu(app, in_app, client):
+    demo(app)
+    keys = in_app(
+        lambda: {
+            item.name: item.photo_key for item in db.session.execute(select(MenuItem)).scalars()
+        }
+    )
+    with_photos = {name for name, key in keys.items() if key}
+    assert with_photos == {
+        "Latte",
+        "Flat white",
+        "Butter croissant",
+        "Fresh orange juice",
+        "Avocado toast",
+    }
+    for name in with_photos:
+        for extension in ("webp", "jpg"):
+            served = client.get(f"/photos/{keys[name]}.{extension}")
+            assert served.status_code == 200
+            assert len(served.data) < 40_000  # a drawing, small even at 640×480
+    demo(app)  # seeding again keeps the same photos
+    assert (
+        in_app(
+            lambda: {i.name: i.photo_key for i in db.session.execute(select(MenuItem)).scalars()}
+        )
+        == keys
+    )

@@ -189,6 +189,7 @@ STAFF_ROUTES = [
     ("GET", "/staff"),
     ("GET", "/staff/live"),
     ("GET", "/staff/tabs/<id:tab_id>"),
+    ("GET", "/staff/tabs/<id:tab_id>/items/<id:item_id>"),
     ("GET", "/staff/tabs/new"),
     ("GET", "/staff/cards"),
     ("GET", "/staff/cards/<id:card_id>/qr.svg"),
@@ -267,6 +268,7 @@ def test_anonymous_visitors_are_sent_to_login_and_change_nothing(
         rule.replace("<id:tab_id>", str(target_tab))
         .replace("<id:line_id>", str(line_id))
         .replace("<id:card_id>", str(cafe.personal.id))
+        .replace("<id:item_id>", str(cafe.croissant.id))
         .replace("<id:station_id>", "1")  # login comes before the lookup
     )
     # What a signed-in member would send to make each of these change something.

@@ -1,6 +1,6 @@
 """Back office: the menu's categories and items."""
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from blueprints.admin import bp, done, owned, page_with_error
 from blueprints.forms import CategoryForm, EmptyForm, MenuItemForm, MoveForm, SwitchForm, submitted
 from models import MenuCategory, MenuItem
 from money import AmountError, format_plain, parse_amount
-from services import Refused, unit_of_work
+from services import Refused, menu_csv, unit_of_work
 from services import menu as menu_service
 from services.tax import format_rate
 
@@ -220,3 +220,52 @@ def restore_item(item_id: int):
     except Refused as problem:
         return done(problem.message, url_for(".menu"), "error")
     return done(gettext("%(item)s is back on the menu.", item=item.name), url_for(".menu"))
+
+
+# -- the whole menu as one CSV file --------------------------------------------------------
+
+
+@bp.get("/menu.csv")
+def export_menu():
+    shop = current_user.shop
+    return Response(
+        menu_csv.export_text(shop),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{shop.slug}-menu.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.url_value_preprocessor
+def allow_menu_files(endpoint, _values):
+    """A menu file is bigger than any form: lift the cap for its one route, before
+    CSRF checking reads the body."""
+    if endpoint == "admin.import_menu":
+        request.max_content_length = menu_csv.MAX_BYTES + 64 * 1024
+
+
+@bp.post("/menu/import")
+def import_menu():
+    try:
+        submitted(EmptyForm())
+        upload = request.files.get("menu")
+        if upload is None or not upload.filename:
+            raise Refused(gettext("Choose a menu file (CSV) to import."))
+        data = upload.stream.read(menu_csv.MAX_BYTES + 1)
+        with unit_of_work():
+            result = menu_csv.import_menu(current_user.shop, data)
+    except Refused as problem:
+        message = gettext("Nothing was imported. %(problem)s", problem=problem.message)
+        return menu_page(problem.status_code, error=message)
+    return done(
+        gettext(
+            "Imported the menu: %(categories)d categories, %(groups)d option groups, "
+            "%(items)d items.",
+            categories=result.categories,
+            groups=result.groups,
+            items=result.items,
+        ),
+        url_for(".menu"),
+    )
