@@ -16,13 +16,12 @@ no ETag: the browser must not bring that one page back.
 import re
 import secrets
 
-from sqlalchemy import event
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
 from live.etags import tab_page_etag, tab_poll_etag
 from live.phone import PHONE_COOKIE, phone_signer, read_phone
-from live.versions import VersionReader, reader_engine
+from live.versions import version_reader
 from web.headers import PRIVATE, security_headers
 from web.i18n import LANGUAGE_COOKIE, pick_language
 
@@ -70,13 +69,7 @@ class LiveAnswers:
                 from extensions import db
 
                 main_engine = db.engine
-            # The URL as Flask-SQLAlchemy resolved it (a relative SQLite path is the
-            # instance folder's), so both pools open the same database.
-            engine = reader_engine(main_engine.url, config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-            self.versions = VersionReader(engine)
-            # The suite and the CLI dispose of the app's engine when done; this pool
-            # goes with it, so no connection outlives the app.
-            event.listen(main_engine, "engine_disposed", lambda _engine: engine.dispose())
+            self.versions = version_reader(main_engine, config)
         app.extensions["live"] = self
 
     def __call__(self, environ, start_response):
