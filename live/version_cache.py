@@ -20,8 +20,9 @@ The rules that keep it right:
   `tabby.changed_tabs`, read just before COMMIT (`watch_commits`); until the
   commit is over those tabs are read from the database.
 - While the listening connection is down (before it first connects, after a
-  restart, until it reconnects), nothing cached is used: every read goes to the
-  database.
+  restart, until it reconnects), or has not answered its heartbeat for
+  SILENCE_SECONDS (a connection cut without a word), nothing cached is used:
+  every read goes to the database.
 - Behind PgBouncer in transaction mode LISTEN does not work: turn it off there
   (docs/DEPLOY.md); every read then goes to the database, which is right, only
   slower.
@@ -29,6 +30,7 @@ The rules that keep it right:
 
 import logging
 import threading
+import time
 from collections import Counter, OrderedDict
 
 from sqlalchemy import Engine, event
@@ -42,6 +44,9 @@ ROWS_KEPT = 20_000  # per process; a row is a few hundred bytes
 # How long one wait for announcements lasts before the connection is checked (and
 # how long a stopped listener may take to notice).
 HEARTBEAT_SECONDS = 2.0
+# A listener not heard from for this long (a connection cut without a word, a
+# heartbeat that hangs) is taken for down: reads go to the database meanwhile.
+SILENCE_SECONDS = 5 * HEARTBEAT_SECONDS
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 ALL = None  # a commit that may have changed any tab
 
@@ -60,6 +65,7 @@ class VersionCache:
         self._committing: Counter = Counter()
         self._committing_all = 0
         self.listening = False
+        self.alive_until = 0.0  # time.monotonic() past which the listener is down
         self.listener_pid: int | None = None
         self.last_heard: str | None = None
         self.started = False
@@ -68,7 +74,7 @@ class VersionCache:
     # -- reading -----------------------------------------------------------------------
 
     def get(self, public_id: str):
-        if not self.listening:
+        if not self.listening or time.monotonic() > self.alive_until:
             return None
         with self._lock:
             row = self._rows.get(public_id)
@@ -144,8 +150,13 @@ class VersionCache:
         with self.changed:
             return self.changed.wait_for(condition, timeout=seconds)
 
+    def alive(self) -> None:
+        self.alive_until = time.monotonic() + SILENCE_SECONDS
+
     def _set_listening(self, listening: bool, pid: int | None = None) -> None:
         with self._lock:
+            if listening:
+                self.alive()
             self.listening = listening
             self.listener_pid = pid
             # Anything cached before may have missed its announcement.
@@ -195,6 +206,7 @@ class VersionCache:
                     self.heard(note.channel, note.payload)
                 # A quiet spell: make sure the connection is still there.
                 connection.execute("SELECT 1")
+                self.alive()
         finally:
             pooled.close()
 

@@ -43,6 +43,7 @@ def cached(app):
     """A reader whose cache listens (no thread: the test plays the announcements)."""
     cache = VersionCache(size=3)
     cache.started = cache.listening = True
+    cache.alive_until = float("inf")  # its heartbeat never late
     reader = VersionReader(app.extensions["live"].versions.engine, cache)
     database = Database()
     reader.read_database = database.read
@@ -85,6 +86,20 @@ def test_nothing_is_cached_or_used_while_not_listening(cached):
     assert reader.read("tab").version == 2
     assert reader.read("tab").version == 2
     assert database.reads == 3
+
+
+def test_nothing_cached_is_used_while_the_listener_is_silent(cached):
+    """A connection cut without a word leaves the listener "up" but deaf: past its
+    heartbeat, the cache is not trusted."""
+    reader, cache, database = cached
+    reader.read("tab")
+    cache.alive_until = 0.0
+
+    database.version = 2
+    assert reader.read("tab").version == 2
+
+    cache.alive()
+    assert reader.read("tab").version == 2  # trusted again, with what it read last
 
 
 def test_a_settings_change_drops_every_tab(cached):
