@@ -280,6 +280,20 @@ def test_this_processs_own_bulk_update_shows_at_once(cached_app, cached_tab, mon
     assert poll(phone, public_id, etag).status_code == 200
 
 
+def test_this_processs_own_settings_change_shows_at_once(cached_app, cached_tab, cafe, monkeypatch):
+    """A shop's settings show on every tab page: its commit drops every tab here."""
+    phone, public_id, etag = cached_tab
+    cache = cached_app.extensions["live"].versions.cache
+    monkeypatch.setattr(cache, "heard", lambda channel, payload: None)
+
+    with cached_app.app_context():
+        db.session.get(Shop, cafe.shop.id).name = "The Blue Door"
+        db.session.commit()
+
+    assert len(cache) == 0
+    assert poll(phone, public_id, etag).status_code == 200
+
+
 def test_a_settings_change_drops_every_tab_cached(cached_app, cached_tab, cafe, in_app):
     cache = cached_app.extensions["live"].versions.cache
     assert len(cache) == 1
