@@ -194,6 +194,10 @@ class Config:
         # Unchanged tab polls and tab pages answered 304 before Flask (live/answers.py);
         # off sends everything through Flask, which gives the same answers.
         self.FAST_ANSWERS = env_flag("FAST_ANSWERS", True)
+        # On PostgreSQL, each process caches the tab versions it read and drops them as
+        # the database announces changes (live/version_cache.py). Off behind PgBouncer
+        # in transaction mode, where LISTEN does not work.
+        self.LIVE_VERSION_CACHE = env_flag("LIVE_VERSION_CACHE", True)
 
         # Card payment online through Stripe Checkout: on only when both secrets are set.
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None

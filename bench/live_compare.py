@@ -190,12 +190,16 @@ def measure(root: Path, url: str, options: dict, repeat: int, profile: bool) -> 
         },
     )
     counter_etag = call(app, "/staff/live", barista, {"Accept": "application/json"})[1]["ETag"]
-    # Before: on PostgreSQL the tab versions kept in memory are used once the
-    # listener (tab_watch.py, on by default) is up.
+    # On PostgreSQL the tab versions cached in memory are used once the listener is
+    # up (live/version_cache.py; tab_watch.py in trees before issue 13).
     watch = getattr(app.extensions.get("fast_answers"), "watch", None)
     deadline = time.monotonic() + 5
     while watch is not None and not watch.watching and time.monotonic() < deadline:
         time.sleep(0.05)
+    cache = getattr(getattr(app.extensions.get("live"), "versions", None), "cache", None)
+    if cache is not None:
+        cache.start()
+        cache.wait_for(lambda: cache.listening, 10)
 
     def expect(status, wanted):
         if not status.startswith(wanted):

@@ -8,9 +8,11 @@ What a newcomer must know:
   and every shop-wide row the counter shows (cards, staff, menu, undelivered
   notifications); `shops.settings_version` with every other change to the shop's
   own row. Triggers do it (migration e3a7c2b9d150), on SQLite and PostgreSQL, for
-  bulk UPDATEs too: no service calls anything. tests/test_live_versions.py lists
-  every table and proves it; a new table fails there until it is covered or named
-  as shown on no live page.
+  bulk UPDATEs too: no service calls anything. On PostgreSQL the shop's live
+  version moves at commit (deferred triggers, migration a9d3f7e1c264), so two
+  transactions in one shop never wait for each other's whole length.
+  tests/test_live_versions.py lists every table and proves it; a new table fails
+  there until it is covered or named as shown on no live page.
 - **An ETag is built from versions, by one function per page kind** (etags.py):
   the tab page, the tab's poll, the bill's poll, the counter, a station's board,
   the public ready board. Each also names the
@@ -27,9 +29,15 @@ What a newcomer must know:
   same 304 for everything this layer leaves to them (a friend's phone, an unusual
   request, a database this layer could not reach), so a breakpoint in a view is
   hit whenever this layer steps aside; set FAST_ANSWERS=off to send all to Flask.
-  No page is kept in server memory: the browser keeps its own copy. The versions
-  are read from the database on every request, so every process and every host
-  answers alike, behind PgBouncer too.
+  No page is kept in server memory: the browser keeps its own copy.
+- **Where the versions come from.** On SQLite, from the database on every request.
+  On PostgreSQL a round trip costs more than the rest of the answer, so each
+  process caches the versions it read and drops them when the database announces
+  a change (NOTIFY from triggers, heard by one listening thread per process;
+  version_cache.py says what keeps that right: its own commits drop their tabs at
+  once, and while nobody listens every read goes to the database).
+  LIVE_VERSION_CACHE=off reads the database every time (behind PgBouncer in
+  transaction mode, which cannot LISTEN).
 - **The phone** is known by a random id in a signed cookie (phone.py): the one
   cookie name and signer, used here and by blueprints/customer.py. Only a phone
   that owns the tab gets its 304 here; anything else is Flask's to decide.

@@ -26,14 +26,13 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import event
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
 from live.boards import BoardReader
 from live.etags import counter_etag, ready_board_etag, station_etag, tab_page_etag, tab_poll_etag
 from live.phone import PHONE_COOKIE, phone_signer, read_phone
-from live.versions import VersionReader, reader_engine
+from live.versions import version_reader
 from models.base import utcnow
 from models.shop import closed_since
 from web.headers import PRIVATE, security_headers
@@ -112,14 +111,8 @@ class LiveAnswers:
                 from extensions import db
 
                 main_engine = db.engine
-            # The URL as Flask-SQLAlchemy resolved it (a relative SQLite path is the
-            # instance folder's), so both pools open the same database.
-            engine = reader_engine(main_engine.url, config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-            self.versions = VersionReader(engine)
-            self.boards = BoardReader(engine)
-            # The suite and the CLI dispose of the app's engine when done; this pool
-            # goes with it, so no connection outlives the app.
-            event.listen(main_engine, "engine_disposed", lambda _engine: engine.dispose())
+            self.versions = version_reader(main_engine, config)
+            self.boards = BoardReader(self.versions.engine)
         app.extensions["live"] = self
 
     def __call__(self, environ, start_response):

@@ -73,6 +73,9 @@ def app_config(database, **overrides) -> dict:
         # Rate limits (issue 7): the suite sends thousands of requests from one
         # address, so limits are off here; tests/test_rate_limits.py turns them on.
         "RATELIMIT_ENABLED": False,
+        # Announcements arrive on a thread of their own, a moment after a commit made
+        # elsewhere: tests/test_version_cache.py turns the cache on and waits for them.
+        "LIVE_VERSION_CACHE": False,
     }
     config.update(overrides)
     return config
