@@ -22,7 +22,7 @@ writer at a time and no NOTIFY: nothing changes there):
   A NOTIFY is delivered only when its transaction commits.
 
 Revision ID: a9d3f7e1c264
-Revises: c4d8e2f1a7b3
+Revises: f1b6d3a9c2e4
 Create Date: 2026-12-03 19:00:00.000000
 
 """
@@ -32,7 +32,7 @@ from sqlalchemy import text
 
 # revision identifiers, used by Alembic.
 revision = "a9d3f7e1c264"
-down_revision = "c4d8e2f1a7b3"
+down_revision = "f1b6d3a9c2e4"
 branch_labels = None
 depends_on = None
 

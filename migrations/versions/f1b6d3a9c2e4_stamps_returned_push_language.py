@@ -2,7 +2,7 @@
 phone's language, the regulars' index on closed tabs
 
 Revision ID: f1b6d3a9c2e4
-Revises: c4d8e2f1a7b3
+Revises: f5b2d8c3e6a4
 Create Date: 2026-12-03 19:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f1b6d3a9c2e4"
-down_revision = "c4d8e2f1a7b3"
+down_revision = "f5b2d8c3e6a4"
 branch_labels = None
 depends_on = None
 
