@@ -56,6 +56,7 @@ from services import feedback as feedback_service
 from services import menu as menu_service
 from services import options as options_service
 from services import payments as pay_service
+from services import picks as picks_service
 from services import tabs as tab_service
 from services import tax as tax_service
 from services.shops import menu_items
@@ -298,10 +299,19 @@ def render_menu(
             menu_filter=menu_filter,
             allergens=ALLERGENS,
             dietary_tags=DIETARY_TAGS,
-            quick={i.id: options_service.quick_order(i) for i in items if i.option_links},
+            quick=quick_adds(tab.shop_id, items),
         ),
         (409 if over_limit else 400) if error else 200,
     )
+
+
+def quick_adds(shop_id: int, items) -> dict:
+    usual = picks_service.usual_orders(shop_id, phone_id(), items)
+    return {
+        item.id: picks_service.quick_add(item, usual.get(item.id))
+        for item in items
+        if item.option_links
+    }
 
 
 @bp.get("/tab/<token:public_id>/menu/<id:item_id>")
@@ -316,7 +326,10 @@ def render_item_sheet(tab: Tab, item_id, error: str | None = None):
     item = options_service.item_with_options(tab.shop_id, parse_id(item_id) or 0)
     if item is None or item.is_archived:
         abort(404)
-    chosen = [i for c in chosen_options() if (i := parse_id(c))] if error else None
+    if error:
+        chosen = [i for c in chosen_options() if (i := parse_id(c))]
+    else:
+        chosen = picks_service.picked_ids(item, request.args.getlist("pick"))
     picked = set(chosen if chosen is not None else options_service.default_choice_ids(item))
     unit = item.price + sum(
         c.price_delta for g in item.option_groups for c in g.choices if c.id in picked
@@ -328,6 +341,7 @@ def render_item_sheet(tab: Tab, item_id, error: str | None = None):
             shop=tab.shop,
             item=item,
             picked=picked,
+            picks=picks_service.popular(item, phone_id()) if tab.status == "open" else [],
             unit_price=unit,
             error=error,
             request_key=secrets.token_urlsafe(12),

@@ -319,6 +319,8 @@ class TabLine(db.Model):
         # A double-tapped "Add" carries the same key twice; only one line results.
         UniqueConstraint("tab_id", "request_key"),
         Index("ix_tab_lines_shop_id_status", "shop_id", "status"),
+        # An item's recent lines: the popular combinations of its options.
+        Index("ix_tab_lines_menu_item_id_ordered_at", "menu_item_id", "ordered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

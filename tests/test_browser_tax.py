@@ -1,6 +1,7 @@
-"""A New York café in real Chromium: its house latte (large, oat milk, an extra shot by
-default) ordered in three taps from the scan, priced with 8.875 % added on the tab,
-the counter and the receipt, with the receipt's tax lines."""
+"""A New York café in real Chromium: a large oat latte with an extra shot (not the
+latte's defaults, a regular with nothing added) ordered in three taps from the menu
+through its sheet's quick pick, priced with 8.875 % added on the tab, the counter and
+the receipt, with the receipt's tax lines; and in one tap the next time."""
 
 import re
 
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models import MenuItem, Shop
 from services import options as options_service
-from tests.helpers import load_tab, logged_in_page
+from tests.helpers import load_tab, logged_in_page, open_tab, order
 from tests.test_browser_loop import Problems
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,7 @@ LATTE = "Latte (Large, Oat milk, Extra shot)"
 
 @pytest.fixture
 def new_york(make_shop, create_item, app):
-    """$4.20 latte; this café's defaults are large (+0.50), oat (+0.40), a shot (+0.60)."""
+    """$4.20 latte, regular by default; large +0.50, oat milk +0.40, a shot +0.60."""
     cafe = make_shop(currency="USD", locale="en_US", timezone="America/New_York")
     cafe.latte = create_item(cafe.shop, "Latte", 420, category="Coffee")
     with app.app_context():
@@ -30,32 +31,58 @@ def new_york(make_shop, create_item, app):
         size = options_service.save_group(shop, None, "Size", "one")
         milk = options_service.save_group(shop, None, "Milk", "optional")
         extras = options_service.save_group(shop, None, "Extras", "many", "2")
+        cafe.choices = {}
         for group, choices in (
-            (size, [("Regular", 0, False), ("Large", 50, True)]),
-            (milk, [("Oat milk", 40, True), ("Soy milk", 40, False)]),
-            (extras, [("Extra shot", 60, True), ("Syrup", 50, False)]),
+            (size, [("Regular", 0, True), ("Large", 50, False)]),
+            (milk, [("Oat milk", 40, False), ("Soy milk", 40, False)]),
+            (extras, [("Extra shot", 60, False), ("Syrup", 50, False)]),
         ):
             for name, delta, default in choices:
-                options_service.save_choice(group, None, name, delta, default)
+                choice = options_service.save_choice(group, None, name, delta, default)
+                cafe.choices[name] = choice.id
+        cafe.groups = {g.name: g.id for g in (size, milk, extras)}
         latte = db.session.get(MenuItem, cafe.latte.id)
         options_service.set_item_groups(latte, {size.id: 1, milk.id: 2, extras.id: 3})
         db.session.commit()
     return cafe
 
 
+@pytest.fixture
+def regulars_had_it(new_york, new_client):
+    """Two customers this week ordered their latte large, with oat milk and a shot."""
+    for _ in range(2):
+        other = new_client()
+        public_id = open_tab(other, new_york.table)
+        choices = {
+            f"option-{new_york.groups['Size']}": new_york.choices["Large"],
+            f"option-{new_york.groups['Milk']}": new_york.choices["Oat milk"],
+            "options": [new_york.choices["Extra shot"]],
+        }
+        assert order(other, public_id, new_york.latte, **choices).status_code == 303
+
+
 def test_a_large_oat_latte_with_a_shot_is_taxed_on_the_tab_counter_and_receipt(
-    new_york, browser, live_server, in_app
+    new_york, regulars_had_it, browser, live_server, in_app
 ):
     context = browser.new_context(base_url=live_server, **SMALL_PHONE)
     phone = context.new_page()
     phone.problems = Problems(phone, "phone")
     phone.goto(f"/t/{new_york.table.code}")  # the scan
-    phone.get_by_role("button", name="Open my tab").tap()  # 1
+    phone.get_by_role("button", name="Open my tab").click()
     expect(phone).to_have_url(re.compile(r"/tab/[A-Za-z0-9_-]+$"))
     tab_url = phone.url
-    phone.get_by_role("link", name="Add from menu").tap()  # 2
-    phone.get_by_role("button", name=f"Add · $5.70 – {LATTE}").tap()  # 3
+    phone.get_by_role("link", name="Add from menu").click()
+    # From the menu: three taps.
+    phone.get_by_role("link", name="Choose options for Latte").tap()  # 1
+    add = phone.get_by_role("button", name=re.compile("^Add"))
+    expect(add).to_have_text("Add · $4.20")
+    phone.get_by_role("link", name="Large, Oat milk, Extra shot · $5.70").tap()  # 2
+    expect(add).to_have_text("Add · $5.70")
+    add.tap()  # 3
     expect(phone.locator(".flash-success")).to_contain_text(f"Added 1 × {LATTE}")
+    # The next one is a single tap on the menu: the phone's usual.
+    expect(phone.locator("[data-usual]")).to_have_text("As last time: Large, Oat milk, Extra shot")
+    expect(phone.get_by_role("button", name=f"Add · $5.70 – {LATTE}")).to_be_visible()
 
     # The tab: $5.70 of prices, $0.51 of tax added, $6.21 to pay.
     phone.goto(tab_url)

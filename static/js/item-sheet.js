@@ -22,6 +22,23 @@
     total.textContent = format.format((unit * quantity) / Math.pow(10, digits));
   }
 
+  // A quick pick ticks its choices in place, and only those, instead of loading the
+  // sheet again with them (its link, for a phone without JavaScript).
+  sheet.querySelectorAll("[data-pick]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var wanted = link.getAttribute("data-pick").split(" ");
+      event.preventDefault();
+      sheet.querySelectorAll("input[data-price]").forEach(function (box) {
+        box.checked = !box.disabled && wanted.indexOf(box.value) !== -1;
+      });
+      sheet.querySelectorAll("input[type=radio][value='']").forEach(function (none) {
+        var group = sheet.querySelectorAll("input[name='" + none.name + "']:checked");
+        none.checked = group.length === 0;
+      });
+      update();
+      sheet.querySelector("button[type=submit]").focus();
+    });
+  });
   sheet.addEventListener("change", update);
   sheet.addEventListener("input", update);
 })();
