@@ -78,3 +78,13 @@ def when_ready(server):
             "SECRET_KEY is unset: using the key in instance/secret_key, which is fine on "
             "one host. Set SECRET_KEY (the same everywhere) when more than one host serves."
         )
+
+
+def post_worker_init(worker):
+    """Each worker compiles its templates and freezes its start-up objects before its
+    first request (web/warm.py says why)."""
+    from web.warm import warm_up
+
+    compiled = warm_up(worker.wsgi)
+    worker.log.info("worker %s warmed up: %d templates compiled", worker.pid, compiled)
+

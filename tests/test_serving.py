@@ -3,6 +3,7 @@ against a database made by the migrations (what `make serve` runs)."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -103,6 +104,9 @@ def test_gunicorn_serves_the_app_with_the_production_config(served):
     time.sleep(0.5)  # access lines are written after the response
     text = log.read_text()
     assert text.count("Booting worker with pid") == 2, text
+    # Each worker compiled its templates before its first request (web/warm.py).
+    warmed = re.findall(r"warmed up: (\d+) templates compiled", text)
+    assert len(warmed) == 2 and all(int(n) > 50 for n in warmed), text
     assert "Control socket listening" not in text  # two servers on a host must not clash
     access = [line for line in text.splitlines() if '"GET ' in line]
     assert any(f'"GET {card} HTTP/1.1" 200' in line for line in access), text
