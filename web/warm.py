@@ -6,7 +6,7 @@ Two costs otherwise land on customers in the middle of a rush:
   the tab page and its includes), so the first tab page, menu and counter on each of
   a server's workers is slow. They are compiled here, once, before any request.
 - Python's full garbage collection walks every object the process holds: modules,
-  mappers, compiled templates, ~200,000 objects, 50-140 ms on a small machine,
+  mappers, compiled templates, ~180,000 objects: 110-140 ms on a 2-core machine,
   paid by whichever request happens to allocate when it runs. `gc.freeze()` moves
   everything made up to now out of the collector's sight, so a full collection only
   walks what requests have made since.
