@@ -44,18 +44,24 @@ KEEP = "keep"
 def touch_tab(tab: Tab, allowed=LIVE_TAB_STATUSES, **values) -> None:
     """Take the tab's row (and set `values`) if its status is one of `allowed`;
     otherwise say why it can't change."""
-    result = db.session.execute(
+    taken = db.session.execute(
         update(Tab)
         .where(Tab.id == tab.id, Tab.status.in_(allowed))
         # SET version = version when there is nothing else to set: any UPDATE of a
         # tab moves its version (the database's triggers, live/__init__.py).
         .values(version=Tab.version, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+        # The row as it now stands comes back with the UPDATE, onto `tab` itself.
+        .returning(Tab)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).all()
+    if len(taken) != 1:
         db.session.refresh(tab)
         raise Conflict(closed_message(tab))
-    db.session.refresh(tab)
+    # The row is ours until commit, so its collections, read again on first use, are
+    # as they now stand (an order that never looks at the lines does not load them).
+    # SQLite moves the version after the statement (an AFTER trigger), so RETURNING
+    # does not have it.
+    db.session.expire(tab, ["version", "lines", "payments", "members"])
 
 
 def close_tab(tab: Tab, status: str, **values) -> None:

@@ -274,7 +274,7 @@ def add_line(
     repeat = _line_for_key(tab, request_key)
     if repeat is not None:
         return repeat
-    rate = tax_service.item_rate(item)
+    rate = tax_service.item_rate(item, tab.shop)
     amount = selection.unit_price * quantity
     # What the order adds to what the tab costs: with tax on top where prices exclude
     # it (rounded on this line alone, so at most a cent above the bill's own rounding).

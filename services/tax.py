@@ -94,8 +94,9 @@ def rate_for(item: MenuItem, category: MenuCategory | None, shop: Shop) -> int:
     return shop.tax_rate or 0
 
 
-def item_rate(item: MenuItem) -> int:
-    """The rate a line of `item` is taxed at if ordered now."""
+def item_rate(item: MenuItem, shop: Shop | None = None) -> int:
+    """The rate a line of `item` is taxed at if ordered now (`shop`: the item's, when
+    the caller has it loaded already)."""
     category = None
     if item.tax_rate is None and item.category:
         category = db.session.execute(
@@ -103,7 +104,7 @@ def item_rate(item: MenuItem) -> int:
                 MenuCategory.shop_id == item.shop_id, MenuCategory.name == item.category
             )
         ).scalar_one_or_none()
-    return rate_for(item, category, db.session.get(Shop, item.shop_id))
+    return rate_for(item, category, shop or db.session.get(Shop, item.shop_id))
 
 
 def parse_rate(text: str | None, *, allow_blank: bool = False) -> int | None:
