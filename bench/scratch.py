@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "bench-password-123"
+TRIGGER_FUNCTIONS = (
+    "SELECT oid::regprocedure::text FROM pg_proc"
+    " WHERE pronamespace = current_schema()::regnamespace AND prorettype = 'trigger'::regtype"
+)
 
 
 def arguments(doc: str, **sizes: int) -> argparse.Namespace:
@@ -55,6 +59,10 @@ def scratch_app(url: str | None, name: str) -> Iterator:
         with app.app_context():
             db.drop_all()
             db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+            if db.engine.dialect.name == "postgresql":
+                # The migrations' trigger functions outlive their tables.
+                for (function,) in db.session.execute(db.text(TRIGGER_FUNCTIONS)).all():
+                    db.session.execute(db.text(f"DROP FUNCTION {function} CASCADE"))
             db.session.commit()
             upgrade(directory=str(ROOT / "migrations"))
         try:
