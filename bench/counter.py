@@ -13,48 +13,42 @@ board; the public ready board's poll after a change; and a bump
 --url is emptied and migrated first: give it a scratch database.
 """
 
-import argparse
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-PASSWORD = "bench-password-123"
+from bench.scratch import (  # noqa: E402
+    CSRF_META,
+    arguments,
+    bench_shop,
+    cpu_ms,
+    print_table,
+    scratch_app,
+    signed_in,
+)
+
 JSON = {"Accept": "application/json"}
 
 
 def seed(app, tabs: int, lines: int) -> dict:
-    from werkzeug.security import generate_password_hash
-
     from extensions import db
-    from models import MenuItem, Shop, StaffMember, Station, StationRoute, Tab, TabLine
+    from models import MenuItem, Station, StationRoute, Tab, TabLine
     from models.base import utcnow
 
     with app.app_context():
-        shop = Shop(slug="bench", name="Bench Café", currency="EUR", locale="en_IE")
-        db.session.add(shop)
-        db.session.flush()
-        staff = StaffMember(
-            shop_id=shop.id,
-            email="barista@bench.example.com",
-            role="staff",
-            name="Barista",
-            password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
-        )
+        shop, staff = bench_shop("staff", "Barista")
         coffee = MenuItem(shop_id=shop.id, name="Flat white", price=380, category="Coffee")
         toast = MenuItem(shop_id=shop.id, name="Toast", price=300, category="Food")
         bar, kitchen = (
             Station(shop_id=shop.id, name="Bar"),
             Station(shop_id=shop.id, name="Kitchen", sort=1),
         )
-        db.session.add_all([staff, coffee, toast, bar, kitchen])
+        db.session.add_all([coffee, toast, bar, kitchen])
         db.session.flush()
         db.session.add_all(
             [
@@ -86,45 +80,9 @@ def seed(app, tabs: int, lines: int) -> dict:
         return {"bar": bar.id, "kitchen": kitchen.id, "email": staff.email, "lines": made}
 
 
-def cpu_ms(call, times: int) -> float:
-    call()
-    started = time.process_time()
-    for _ in range(times):
-        call()
-    return (time.process_time() - started) / times * 1000
-
-
-def run(url: str, tabs: int, lines: int, times: int) -> dict:
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from extensions import db
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "PUSH_DISPATCHER": "off",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(directory=str(ROOT / "migrations"))
+def run(app, tabs: int, lines: int, times: int) -> dict:
     seeded = seed(app, tabs, lines)
-
-    barista = app.test_client()
-    login = barista.get("/staff/login").get_data(as_text=True)
-    barista.post(
-        "/staff/login",
-        data={
-            "csrf_token": CSRF_META.search(login).group(1),
-            "email": seeded["email"],
-            "password": PASSWORD,
-        },
-    )
+    barista = signed_in(app, seeded["email"])
     page = barista.get("/staff").get_data(as_text=True)
     token = CSRF_META.search(page).group(1)
     kept = app.extensions["counter_rows"]
@@ -198,25 +156,14 @@ def run(url: str, tabs: int, lines: int, times: int) -> dict:
         ids = ticket_lines.get(key) or [key]
         barista.post("/staff/tickets/bump", data={"csrf_token": token, "line": ids}, headers=JSON)
     result["ready board poll, 20 tabs ready"] = cpu_ms(ready_board, times)
-    with app.app_context():
-        db.engine.dispose()
     return result
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", help="a scratch database (emptied); default a SQLite file")
-    parser.add_argument("--tabs", type=int, default=200)
-    parser.add_argument("--lines", type=int, default=300)
-    parser.add_argument("--times", type=int, default=20)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.url or f"sqlite:///{folder}/counter-bench.db"
-        result = run(url, args.tabs, args.lines, args.times)
-    print(f"| Request ({args.tabs} open tabs) | CPU ms |")
-    print("|---|---|")
-    for name, value in result.items():
-        print(f"| {name} | {value:.2f} |" if isinstance(value, float) else f"| {name} | {value} |")
+    args = arguments(__doc__, tabs=200, lines=300, times=20)
+    with scratch_app(args.url, "counter") as app:
+        result = run(app, args.tabs, args.lines, args.times)
+    print_table(f"Request ({args.tabs} open tabs)", "CPU ms", result, digits=2)
 
 
 if __name__ == "__main__":

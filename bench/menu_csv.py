@@ -9,39 +9,22 @@ item asking 3 groups, allergens and tags. The database named by --url is emptied
 migrated first: give it a scratch database.
 """
 
-import argparse
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.scratch import arguments, print_table, scratch_app, timed  # noqa: E402
 
 
-def run(url: str, items: int) -> dict:
-    from flask_migrate import upgrade
-
-    from app import create_app
+def run(app, items: int) -> dict:
     from extensions import db
     from models import Shop
     from services import menu as menu_service
     from services import menu_csv, unit_of_work
     from services import options as options_service
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "PUSH_DISPATCHER": "off",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(directory=str(ROOT / "migrations"))
         with unit_of_work():
             shop = Shop(slug="bench", name="Bench Café", currency="EUR", locale="en_IE")
             empty = Shop(slug="empty", name="Empty Café", currency="EUR", locale="en_IE")
@@ -70,12 +53,6 @@ def run(url: str, items: int) -> dict:
                 asked = {groups[(i + k) % 8].id: k for k in range(3)}
                 options_service.set_item_groups(item, asked)
         shop_id, empty_id = shop.id, empty.id
-
-        def timed(fn):
-            start = time.process_time()
-            result = fn()
-            return result, (time.process_time() - start) * 1000
-
         text, export_ms = timed(lambda: menu_csv.export_text(db.session.get(Shop, shop_id)))
 
         def import_into(target_id):
@@ -96,17 +73,10 @@ def run(url: str, items: int) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", help="a scratch database (emptied); default a SQLite file")
-    parser.add_argument("--items", type=int, default=300)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.url or f"sqlite:///{folder}/menu-csv-bench.db"
-        result = run(url, args.items)
-    print(f"| Menu file ({args.items} items) | |")
-    print("|---|---|")
-    for name, value in result.items():
-        print(f"| {name} | {value} |")
+    args = arguments(__doc__, items=300)
+    with scratch_app(args.url, "menu-csv") as app:
+        result = run(app, args.items)
+    print_table(f"Menu file ({args.items} items)", "", result)
 
 
 if __name__ == "__main__":

@@ -360,14 +360,10 @@ def order(public_id: str):
     try:
         submitted(form)
         with unit_of_work():
-            line = tab_service.add_line(
+            line = form.add_to(
                 tab,
-                form.item_id.data,
-                form.quantity.data,
-                form.note.data,
-                request_key=form.request_key.data,
+                chosen_options(),
                 phone_id=phone_id(),
-                options=chosen_options(),
                 language=str(get_locale() or "en"),
             )
     except Refused as refusal:

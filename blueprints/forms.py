@@ -19,9 +19,11 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from models import StaffMember, Tab, TabLine
 from models.card import CARD_KINDS
 from models.payment import PAYMENT_METHODS
 from services import Refused
+from services import tabs as tab_service
 from services.text import LINE_BREAKS, safe_characters, without_controls
 
 
@@ -111,6 +113,31 @@ class OrderForm(FlaskForm):
     quantity = StringField("Quantity", default="1")
     note = StringField("Note for the counter (optional)", validators=[Optional()])
     request_key = HiddenField()
+
+    def add_to(
+        self,
+        tab: Tab,
+        options,
+        *,
+        staff: StaffMember | None = None,
+        phone_id: str | None = None,
+        language: str | None = None,
+    ) -> TabLine:
+        """Order what this form asks for onto `tab`, with the option choice ids
+        `options` (services.tabs.add_line checks them all): the one call behind the
+        customer's and the counter's order views, which differ only in who ordered
+        (a member of staff, or a phone and the language it reads the tab in)."""
+        return tab_service.add_line(
+            tab,
+            self.item_id.data,
+            self.quantity.data,
+            self.note.data,
+            request_key=self.request_key.data,
+            staff=staff,
+            phone_id=phone_id,
+            options=options,
+            language=language,
+        )
 
 
 class LineStatusForm(FlaskForm):

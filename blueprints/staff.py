@@ -495,15 +495,7 @@ def order(tab_id: int):
         options = options_service.defaults_for(tab.shop_id, form.item_id.data)
     try:
         with unit_of_work():
-            line = tab_service.add_line(
-                tab,
-                form.item_id.data,
-                form.quantity.data,
-                form.note.data,
-                request_key=form.request_key.data,
-                staff=current_user,
-                options=options,
-            )
+            line = form.add_to(tab, options, staff=current_user)
     except Refused as refusal:
         item = picker_item(tab, form.item_id.data)
         if wants_json() or item is None or not (sheet or item.option_links):

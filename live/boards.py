@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, bindparam, select
 
+from live.versions import read_one
+
 log = logging.getLogger(__name__)
 
 
@@ -41,7 +43,8 @@ class BoardVersions(NamedTuple):
 
 
 class OneRow:
-    """One statement, compiled once, run on a raw driver connection of `engine`."""
+    """One statement, compiled once, run on a raw driver connection of `engine`
+    (versions.read_one), its columns typed as the models say."""
 
     def __init__(self, engine: Engine, statement):
         dialect = engine.dialect
@@ -53,28 +56,14 @@ class OneRow:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         ]
-        self.driver_error = dialect.loaded_dbapi.Error
 
     def read(self, **params) -> tuple | None:
-        try:
-            connection = self.engine.raw_connection()
-        except Exception as error:  # no connection: Flask's pool may do better
-            log.debug("live: no connection: %s", error)
-            return None
-        try:
-            cursor = connection.cursor()
-            cursor.execute(
-                self.sql, tuple(params[name] for name in self.order) if self.order else params
-            )
-            row = cursor.fetchone()
-            cursor.close()
-        except Exception as error:
-            connection.invalidate()
-            level = logging.DEBUG if isinstance(error, self.driver_error) else logging.WARNING
-            log.log(level, "live: read failed: %s", error)
-            return None
-        finally:
-            connection.close()
+        row = read_one(
+            self.engine,
+            self.sql,
+            tuple(params[name] for name in self.order) if self.order else params,
+            log,
+        )
         if row is None:
             return None
         return tuple(

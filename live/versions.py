@@ -40,7 +40,6 @@ class VersionReader:
         compiled = statement.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.positional = bool(compiled.positiontup)
-        self.driver_error = engine.dialect.loaded_dbapi.Error
 
     def read(self, public_id: str) -> TabVersions | None:
         """The row, or None when there is none or the database could not be asked
@@ -60,25 +59,38 @@ class VersionReader:
         return row
 
     def read_database(self, public_id: str) -> TabVersions | None:
-        try:
-            connection = self.engine.raw_connection()
-        except Exception as error:  # no connection: Flask's pool may do better
-            log.debug("live: no connection: %s", error)
-            return None
-        try:
-            cursor = connection.cursor()
-            cursor.execute(self.sql, (public_id,) if self.positional else {"public_id": public_id})
-            row = cursor.fetchone()
-            cursor.close()
-        except Exception as error:
-            # A connection the database dropped (a restart): never hand it out again.
-            connection.invalidate()
-            level = logging.DEBUG if isinstance(error, self.driver_error) else logging.WARNING
-            log.log(level, "live: read failed: %s", error)
-            return None
-        finally:
-            connection.close()
+        row = read_one(
+            self.engine, self.sql, (public_id,) if self.positional else {"public_id": public_id}
+        )
         return TabVersions(*row) if row is not None else None
+
+
+def read_one(engine: Engine, sql: str, params, logger: logging.Logger = log) -> tuple | None:
+    """The first row of `sql` run with `params` on a raw driver connection of `engine`
+    (a reader_engine's), or None when there is none or the database could not be
+    asked: the request then goes on to Flask, which asks again and answers properly,
+    503 included. A failure is logged on `logger`: at debug level when the driver
+    raised it (a restart, a timeout), else as a warning."""
+    try:
+        connection = engine.raw_connection()
+    except Exception as error:  # no connection: Flask's pool may do better
+        logger.debug("live: no connection: %s", error)
+        return None
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        cursor.close()
+    except Exception as error:
+        # A connection the database dropped (a restart): never hand it out again.
+        connection.invalidate()
+        driver_error = engine.dialect.loaded_dbapi.Error
+        level = logging.DEBUG if isinstance(error, driver_error) else logging.WARNING
+        logger.log(level, "live: read failed: %s", error)
+        return None
+    finally:
+        connection.close()
+    return row
 
 
 def reader_engine(url, options: dict) -> Engine:
