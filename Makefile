@@ -83,7 +83,7 @@ translations: $(RUNTIME)
 	$(BIN)/pybabel compile -d translations --statistics
 
 lighthouse: $(DEV)
-	bench/lighthouse.sh
+	VENV=$(VENV) bench/lighthouse.sh
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
-"""A tab page is light on a cheap phone: its first load (HTML, CSS, JS, as sent over
-the wire) stays within 30 KB, text comes compressed, and a status change is announced
-to screen readers without a reload."""
+"""A tab page and the menu are light on a cheap phone: their first load (HTML, CSS, JS,
+as sent over the wire) stays within 30 KB, text comes compressed, and a status change
+is announced to screen readers without a reload. (A menu's photos are weighed in
+tests/test_menu_photos.py and, with Lighthouse, in docs/PERFORMANCE.md.)"""
 
 import pytest
 from playwright.sync_api import expect
@@ -44,10 +45,11 @@ def first_load(page, path: str) -> dict[str, dict]:
 
 
 @pytest.mark.screens
-def test_a_tab_page_first_load_fits_30_kb_compressed(browser, live_server, screens):
+@pytest.mark.parametrize("page", ["", "/menu"], ids=["tab", "menu"])
+def test_a_tab_page_first_load_fits_30_kb_compressed(browser, live_server, screens, page):
     context = browser_as(browser, live_server, screens, "ana", viewport=PHONE_VIEWPORT)
     try:
-        loaded = first_load(context.new_page(), f"/tab/{screens.tabs['ana']}")
+        loaded = first_load(context.new_page(), f"/tab/{screens.tabs['ana']}{page}")
     finally:
         context.close()
     counted = {url: entry for url, entry in loaded.items() if entry["type"] in COUNTED}
@@ -55,7 +57,7 @@ def test_a_tab_page_first_load_fits_30_kb_compressed(browser, live_server, scree
     assert {"Document", "Stylesheet", "Script"} <= kinds, loaded
     total = sum(entry["bytes"] for entry in counted.values())
     listing = "\n".join(f"{e['bytes']:>7} {e['type']:<10} {url}" for url, e in counted.items())
-    print(f"tab page first load: {total} bytes\n{listing}")
+    print(f"tab{page} first load: {total} bytes\n{listing}")
     assert total <= BUDGET_BYTES, f"{total} bytes > {BUDGET_BYTES}:\n{listing}"
     # A file under the compression threshold gains nothing from gzip and is sent as is.
     uncompressed = [
