@@ -20,10 +20,13 @@ bind = os.environ.get("BIND") or (
     f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 
-# Requests mostly wait on the database, so a few processes with a few threads each
-# serve the many small polls well. WEB_CONCURRENCY is the name most hosts set.
+# A few processes with two threads each: a request waiting on a slow remote (a card
+# checkout) leaves a thread of its process free, while two busy requests sharing
+# one process's interpreter lock stay rare (with 4 threads the rush's slowest 1 %
+# took 54 ms on PostgreSQL, with 2 threads 40 ms: docs/PERFORMANCE.md).
+# WEB_CONCURRENCY is the name most hosts set.
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 2)
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A request taking longer than this is stuck (a page answers in milliseconds); the
