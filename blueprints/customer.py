@@ -299,19 +299,10 @@ def render_menu(
             menu_filter=menu_filter,
             allergens=ALLERGENS,
             dietary_tags=DIETARY_TAGS,
-            quick=quick_adds(tab.shop_id, items),
+            quick=picks_service.quick_adds(tab.shop_id, phone_id(), items),
         ),
         (409 if over_limit else 400) if error else 200,
     )
-
-
-def quick_adds(shop_id: int, items) -> dict:
-    usual = picks_service.usual_orders(shop_id, phone_id(), items)
-    return {
-        item.id: picks_service.quick_add(item, usual.get(item.id))
-        for item in items
-        if item.option_links
-    }
 
 
 @bp.get("/tab/<token:public_id>/menu/<id:item_id>")

@@ -69,10 +69,10 @@ def _checked(item: MenuItem, combination) -> options_service.Selection | None:
     return selection if selection.choices else None
 
 
-def _phone_lines(shop_id: int, phone: str, item_ids=None):
-    """The phone's own lines on its own tabs in this shop, latest first (through the
-    tabs' phone index: a phone has few tabs)."""
-    query = (
+def _phone_lines(shop_id: int, phone: str, item_ids: list[int]):
+    """The phone's own lines of these items on its own tabs in this shop, latest first
+    (through the tabs' phone index: a phone has few tabs)."""
+    return db.session.execute(
         select(TabLine.menu_item_id, TabLine.options)
         .join(Tab, Tab.id == TabLine.tab_id)
         .where(
@@ -81,14 +81,11 @@ def _phone_lines(shop_id: int, phone: str, item_ids=None):
             TabLine.shop_id == shop_id,
             TabLine.phone_id == phone,
             TabLine.status != LINE_VOID,
-            TabLine.menu_item_id.is_not(None),
+            TabLine.menu_item_id.in_(item_ids),
         )
         .order_by(TabLine.id.desc())
         .limit(USUAL_LINES)
-    )
-    if item_ids is not None:
-        query = query.where(TabLine.menu_item_id.in_(item_ids))
-    return db.session.execute(query).all()
+    ).all()
 
 
 def usual_orders(shop_id: int, phone: str | None, items: list[MenuItem]) -> dict[int, Pick]:
@@ -110,13 +107,21 @@ def usual_orders(shop_id: int, phone: str | None, items: list[MenuItem]) -> dict
     return found
 
 
-def quick_add(item: MenuItem, usual: Pick | None) -> Pick | None:
-    """What the menu's one-tap "Add" adds: the phone's usual, else the item's defaults
-    when they answer every required group, else nothing (the sheet must be opened)."""
-    if usual is not None:
-        return usual
-    selection = options_service.quick_order(item)
-    return Pick(selection) if selection is not None else None
+def quick_adds(shop_id: int, phone: str | None, items: list[MenuItem]) -> dict:
+    """Item id → what the menu's one-tap "Add" adds, for each item with options: the
+    phone's usual, else the item's defaults when they answer every required group,
+    else None (the sheet must be opened)."""
+    usual = usual_orders(shop_id, phone, items)
+    adds: dict[int, Pick | None] = {}
+    for item in items:
+        if not item.option_links:
+            continue
+        if item.id in usual:
+            adds[item.id] = usual[item.id]
+        else:
+            selection = options_service.quick_order(item)
+            adds[item.id] = Pick(selection) if selection is not None else None
+    return adds
 
 
 def popular(item: MenuItem, phone: str | None = None) -> list[Pick]:

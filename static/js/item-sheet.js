@@ -31,10 +31,6 @@
       sheet.querySelectorAll("input[data-price]").forEach(function (box) {
         box.checked = !box.disabled && wanted.indexOf(box.value) !== -1;
       });
-      sheet.querySelectorAll("input[type=radio][value='']").forEach(function (none) {
-        var group = sheet.querySelectorAll("input[name='" + none.name + "']:checked");
-        none.checked = group.length === 0;
-      });
       update();
       sheet.querySelector("button[type=submit]").focus();
     });
