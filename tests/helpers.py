@@ -93,6 +93,16 @@ def order(phone: TabbyClient, public_id: str, item, quantity=1, note="", **extra
     return phone.post_form(f"/tab/{public_id}/order", data)
 
 
+def large_oat_shot(options) -> dict:
+    """The order form's fields for a large oat milk drink with an extra shot, as the
+    item's sheet sends them, for the groups and choices `add_options` made."""
+    return {
+        f"option-{options.groups['Size']}": options.large,
+        f"option-{options.groups['Milk']}": options.oat_milk,
+        "options": [options.extra_shot],
+    }
+
+
 def visible_text(html: str) -> str:
     """The page's text as a reader sees it: tags dropped, so a figure wrapped in a span
     for the live updates still reads "10% · €1.04"."""

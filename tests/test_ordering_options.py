@@ -3,7 +3,7 @@ and their prices are checked against the item and frozen on the tab line."""
 
 from extensions import db
 from models import MenuCategory, MenuItem, OptionChoice, Shop
-from tests.helpers import load_tab, open_tab, order, tab_snapshot
+from tests.helpers import large_oat_shot, load_tab, open_tab, order, tab_snapshot
 
 
 def test_a_large_oat_flat_white_with_an_extra_shot_is_one_line_priced_with_its_options(
@@ -11,17 +11,7 @@ def test_a_large_oat_flat_white_with_an_extra_shot_is_one_line_priced_with_its_o
 ):
     public_id = open_tab(phone, coffee.table)
     o = coffee.options
-    response = order(
-        phone,
-        public_id,
-        coffee.flat_white,
-        2,
-        **{
-            f"option-{o.groups['Size']}": o.large,
-            f"option-{o.groups['Milk']}": o.oat_milk,
-            "options": [o.extra_shot],
-        },
-    )
+    response = order(phone, public_id, coffee.flat_white, 2, **large_oat_shot(o))
     assert response.status_code == 303, response.get_data(as_text=True)
     [line] = load_tab(in_app, public_id).lines
     assert line.name == "Flat white (Large, Oat milk, Extra shot)"

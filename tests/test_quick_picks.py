@@ -11,21 +11,13 @@ from extensions import db
 from models import OptionChoice, TabLine
 from models.tab import LINE_VOID
 from services import picks
-from tests.helpers import load_tab, open_tab, order, visible_text
+from tests.helpers import large_oat_shot, load_tab, open_tab, order, visible_text
 
 LARGE_OAT_SHOT = "Large, Oat milk, Extra shot"
 
 
 def checked_ids(html: str) -> set[int]:
     return {int(value) for value in re.findall(r'<input[^>]*\bvalue="(\d+)"[^>]*\bchecked\b', html)}
-
-
-def large_oat_shot(options) -> dict:
-    return {
-        f"option-{options.groups['Size']}": options.large,
-        f"option-{options.groups['Milk']}": options.oat_milk,
-        "options": [options.extra_shot],
-    }
 
 
 @pytest.fixture
