@@ -45,7 +45,7 @@ from models.tab import (
     reference,
     where,
 )
-from services import Conflict, Refused
+from services import Conflict, Refused, parse_id
 from services import push as push_service
 
 # Lines a tab adds this soon after a round's first line join its ticket, unless staff
@@ -427,6 +427,52 @@ def route_category(shop: Shop, category: str, station_id: int | None) -> None:
     if station_id is not None:
         db.session.add(StationRoute(shop_id=shop.id, station_id=station_id, category=category))
     db.session.flush()
+
+
+def _checked_routes(pairs, known: set, key, too_many: str, unknown: str, shop_id: int) -> list:
+    """The (what, station id) pairs an owner's page sent, every one checked before any
+    route changes: `what` (made by `key` from the text sent) must be in `known`, and
+    the station one of the shop's, or blank."""
+    if not pairs or len(pairs) > len(known):
+        raise Refused(too_many)
+    station_ids = {station.id for station in stations(shop_id)}
+    checked = []
+    for raw_what, raw_station in pairs:
+        what = key(raw_what)
+        station_id = parse_id(raw_station) if raw_station else None
+        if what not in known or (raw_station and station_id not in station_ids):
+            raise Refused(unknown)
+        checked.append((what, station_id))
+    return checked
+
+
+def route_categories(shop: Shop, pairs) -> None:
+    """Each (category, station) the counter settings sent; a blank station: the first."""
+    checked = _checked_routes(
+        pairs,
+        set(category_names(shop.id)),
+        str,
+        gettext("Send each category with its station."),
+        gettext("Choose one of the shop's stations for each category."),
+        shop.id,
+    )
+    for category, station_id in checked:
+        route_category(shop, category, station_id)
+
+
+def route_items(shop: Shop, pairs) -> None:
+    """Each (item id, station) the counter settings sent; a blank station: as its
+    category."""
+    checked = _checked_routes(
+        pairs,
+        {item_id for item_id, _name, _category in routable_items(shop.id)},
+        parse_id,
+        gettext("Send each item with its station."),
+        gettext("Choose one of the shop's stations for each item."),
+        shop.id,
+    )
+    for item_id, station_id in checked:
+        route_item(shop, item_id, station_id)
 
 
 def item_routes(shop_id: int) -> dict[int, int]:

@@ -319,6 +319,33 @@ def test_a_category_routed_to_another_shops_station_is_refused(cafe, other_cafe,
     assert response.status_code == 400
 
 
+def category_routes(in_app) -> dict[str, int]:
+    from models import StationRoute
+
+    return in_app(
+        lambda: dict(
+            db.session.execute(db.select(StationRoute.category, StationRoute.station_id)).all()
+        )
+    )
+
+
+def test_a_batch_of_category_routes_with_one_bad_pair_changes_none(login, cafe, stations, in_app):
+    before = category_routes(in_app)
+    sent = {"category": ["Coffee", "Food"], "station": [stations["Kitchen"], "999999"]}
+
+    response = login(cafe.owner).post_form("/admin/counter/routes", sent)
+
+    assert response.status_code == 400
+    assert "Choose one of the shop&#39;s stations for each category." in response.get_data(
+        as_text=True
+    )
+    assert (
+        category_routes(in_app)
+        == before
+        == {"Coffee": stations["Bar"], "Food": stations["Kitchen"]}
+    )
+
+
 # -- items with their own station --------------------------------------------------------
 
 

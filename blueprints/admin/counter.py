@@ -9,7 +9,7 @@ from flask_login import current_user
 from blueprints.admin import bp, done, owned, page_with_error
 from blueprints.forms import EmptyForm, StationForm, TicketSettingsForm, submitted
 from models import Station
-from services import Refused, parse_id, unit_of_work
+from services import Refused, unit_of_work
 from services import tickets as ticket_service
 
 TEMPLATE = "admin/counter.html"
@@ -83,20 +83,12 @@ def routes():
     """Each category's station, as the page's selects sent them (a blank: the first)."""
     shop = current_user.shop
     submitted(EmptyForm())
-    known = set(ticket_service.category_names(shop.id))
-    stations = {station.id for station in ticket_service.stations(shop.id)}
     pairs = list(
         zip(request.form.getlist("category"), request.form.getlist("station"), strict=False)
     )
     try:
-        if not pairs or len(pairs) > len(known):
-            raise Refused(gettext("Send each category with its station."))
         with unit_of_work():
-            for category, station in pairs:
-                station_id = parse_id(station) if station else None
-                if category not in known or (station and station_id not in stations):
-                    raise Refused(gettext("Choose one of the shop's stations for each category."))
-                ticket_service.route_category(shop, category, station_id)
+            ticket_service.route_categories(shop, pairs)
     except Refused as problem:
         return page_with_error(TEMPLATE, problem, **context(shop))
     return done(gettext("Stations saved."), url_for(".counter"))
@@ -108,19 +100,10 @@ def item_routes():
     category)."""
     shop = current_user.shop
     submitted(EmptyForm())
-    known = {item_id for item_id, _name, _category in ticket_service.routable_items(shop.id)}
-    stations = {station.id for station in ticket_service.stations(shop.id)}
     pairs = list(zip(request.form.getlist("item"), request.form.getlist("station"), strict=False))
     try:
-        if not pairs or len(pairs) > len(known):
-            raise Refused(gettext("Send each item with its station."))
         with unit_of_work():
-            for item, station in pairs:
-                item_id = parse_id(item)
-                station_id = parse_id(station) if station else None
-                if item_id not in known or (station and station_id not in stations):
-                    raise Refused(gettext("Choose one of the shop's stations for each item."))
-                ticket_service.route_item(shop, item_id, station_id)
+            ticket_service.route_items(shop, pairs)
     except Refused as problem:
         return page_with_error(TEMPLATE, problem, **context(shop))
     return done(gettext("Stations saved."), url_for(".counter"))
